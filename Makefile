@@ -1,0 +1,38 @@
+# The README's two commands are `make run` and `make test`; each sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := BACKOFFICE_ENV=development $(BIN)/flask --app wsgi
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run test lint install chromium
+
+## Set up, migrate, load demo data (idempotent) and serve on http://127.0.0.1:5000.
+run: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@echo "Backoffice: http://127.0.0.1:5000  (sign in with a demo login above)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## Set up and run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
+test: $(STAMP) chromium
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev,prod]"
+	touch $(STAMP)
+
+# Browser tests drive Debian's Chromium (a browser download is impossible offline).
+chromium: /usr/bin/chromium
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium

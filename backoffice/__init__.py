@@ -1,0 +1,29 @@
+"""Backoffice: the customer back office. ``create_app`` is the table of contents."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    from backoffice import cli, errors, web
+    from backoffice import config as settings
+
+    settings.configure(app, config)
+    web.init_extensions(app)
+    web.register_blueprints(app)
+    web.register_request_hooks(app)
+    web.register_template_helpers(app)
+    errors.register_error_handlers(app)
+    cli.register_commands(app)
+    return app

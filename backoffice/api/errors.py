@@ -1,0 +1,31 @@
+"""JSON error bodies in Django REST Framework's words."""
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+DETAILS = {
+    400: "Bad request.",
+    401: "Authentication credentials were not provided.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    406: "Could not satisfy the request Accept header.",
+    500: "A server error occurred.",
+}
+
+
+def json_http_error(error: HTTPException):
+    status = error.code or 500
+    if status == 405:
+        detail = f'Method "{request.method}" not allowed.'
+    elif status == 415:
+        detail = f'Unsupported media type "{request.mimetype}" in request.'
+    elif status == 429:
+        detail = "Request was throttled."
+    else:
+        detail = DETAILS.get(status, error.description)
+    response = jsonify(detail=detail)
+    response.status_code = status
+    for header, value in error.get_headers():
+        if header.lower() != "content-type":
+            response.headers[header] = value
+    return response

@@ -1,0 +1,69 @@
+"""Writing and erasing audit events. Nothing else in the app touches the audit table."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.audit.context import AuditContext
+from backoffice.audit.models import AuditEvent
+
+ERASED = "[erased]"
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def record_event(
+    session: Session,
+    context: AuditContext,
+    *,
+    object_type: str,
+    object_id: int | None,
+    object_version: int | None = None,
+    action: str,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        object_type=object_type,
+        object_id=object_id,
+        object_version=object_version,
+        action=action,
+        changes={f: [jsonable(old), jsonable(new)] for f, (old, new) in (changes or {}).items()},
+        actor_id=context.actor_id,
+        actor_label=context.actor_label,
+        source=context.source,
+        request_id=context.request_id,
+        ip=context.ip,
+    )
+    session.add(event)
+    return event
+
+
+def erase_values(session: Session, *, object_type: str, object_id: int, fields: set[str]) -> int:
+    """Replace the values of ``fields`` in an object's history by a marker; return events touched.
+
+    The history keeps that a field changed, when and by whom, but no longer the value.
+    """
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.object_type == object_type, AuditEvent.object_id == object_id
+        )
+    )
+    touched = 0
+    for event in events:
+        erased = {
+            field: [ERASED, ERASED] if field in fields else values
+            for field, values in event.changes.items()
+        }
+        if erased != event.changes:
+            event.changes = erased
+            touched += 1
+    return touched

@@ -1,0 +1,1 @@
+"""Staff users, their roles, sign-in and API tokens."""

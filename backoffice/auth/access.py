@@ -1,0 +1,32 @@
+"""Roles on routes: ``@role_required("supervisor")`` and ``can()`` for templates."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from backoffice.auth.models import ROLE_RANK
+
+
+def role_required(role: str) -> Callable:
+    """Sign-in required, and at least ``role`` (agent < supervisor < admin); else 403."""
+    if role not in ROLE_RANK:
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_role = role
+        return wrapped
+
+    return decorator
+
+
+def can(role: str) -> bool:
+    return bool(current_user.is_authenticated and current_user.has_role(role))

@@ -1,0 +1,1 @@
+"""Channels: the marketplaces and web shops orders come from."""

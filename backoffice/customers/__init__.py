@@ -1,0 +1,1 @@
+"""Customers: the buyers of every channel, their consents and their erasure."""

@@ -1,0 +1,82 @@
+"""The Customer model: the fields of Omnitron's CustomerSerializer, plus a version."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.channels.models import Channel
+from backoffice.extensions import db
+from backoffice.types import JSONObject, UTCDateTime, utcnow
+
+GENDERS = ("male", "female")
+USER_TYPES = ("registered", "guest")
+JSON_FIELDS = (
+    "extra_field",
+    "attributes",
+    "attributes_kwargs",
+    "localized_attributes",
+    "localized_attributes_kwargs",
+)
+CONSENT_FIELDS = ("email_allowed", "sms_allowed", "call_allowed")
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "channel_code"),
+        Index("ix_customers_email", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
+        Index("ix_customers_channel_code", "channel_code"),
+        Index("ix_customers_erp_code", "erp_code"),
+        Index("ix_customers_phone_number", "phone_number"),
+        Index("ix_customers_created_date", "created_date"),
+        Index("ix_customers_modified_date", "modified_date"),
+        Index("ix_customers_last_first_name", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(255), default="")
+    last_name: Mapped[str] = mapped_column(String(255), default="")
+    phone_number: Mapped[str | None] = mapped_column(String(128))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    channel_code: Mapped[str] = mapped_column(String(64))
+    erp_code: Mapped[str | None] = mapped_column(String(64))
+    extra_field: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    modified_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    date_joined: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_allowed: Mapped[bool] = mapped_column(default=False)
+    sms_allowed: Mapped[bool] = mapped_column(default=False)
+    call_allowed: Mapped[bool] = mapped_column(default=False)
+    gender: Mapped[str | None] = mapped_column(
+        Enum(*GENDERS, name="customer_gender", native_enum=False, create_constraint=True)
+    )
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    user_type: Mapped[str | None] = mapped_column(
+        Enum(*USER_TYPES, name="customer_user_type", native_enum=False, create_constraint=True)
+    )
+    date_of_birth: Mapped[date | None]
+    attributes_kwargs: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    localized_attributes: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    localized_attributes_kwargs: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: every UPDATE checks and bumps it, so no edit is lost silently.
+    version: Mapped[int] = mapped_column(default=1)
+
+    channel: Mapped[Channel] = relationship(lazy="joined", innerjoin=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_anonymized(self) -> bool:
+        return self.anonymized_at is not None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.channel_id}/{self.channel_code}>"

@@ -1,0 +1,335 @@
+"""CustomerService: the only place where customers are written, and audited."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from backoffice.audit.context import AuditContext
+from backoffice.audit.service import ERASED, erase_values, record_event
+from backoffice.channels.models import Channel
+from backoffice.customers.errors import (
+    ChannelNotUpdatableError,
+    CustomerAnonymizedError,
+    CustomerDuplicatedFieldException,
+    CustomerVersionConflict,
+    UnknownChannelError,
+)
+from backoffice.customers.models import CONSENT_FIELDS, JSON_FIELDS, Customer
+from backoffice.extensions import db
+from backoffice.types import utcnow
+
+# Everything a caller may set besides channel (fixed at creation).
+WRITABLE_FIELDS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "is_active",
+        "channel_code",
+        "erp_code",
+        "date_joined",
+        "gender",
+        "user_type",
+        "date_of_birth",
+        *CONSENT_FIELDS,
+        *JSON_FIELDS,
+    }
+)
+# Values that identify a person: erased by anonymization, in the row and in its history.
+PERSONAL_FIELDS = frozenset(
+    {"email", "first_name", "last_name", "phone_number", "date_of_birth", "gender", *JSON_FIELDS}
+)
+# What may still change on an anonymized customer.
+ANONYMIZED_WRITABLE = frozenset({"erp_code"})
+OBJECT_TYPE = "customer"
+
+
+def anonymized_email(customer_id: int) -> str:
+    return f"anonymized-{customer_id}@anonymized.example"
+
+
+class CustomerService:
+    """Creates, updates, upserts and anonymizes customers, each with its audit trail.
+
+    By default every method commits. Batch callers (order import) pass ``autocommit=False``
+    and commit themselves; each method still isolates its own writes in a savepoint.
+    """
+
+    def __init__(self, session: Session | None = None, *, autocommit: bool = True):
+        self.session = session or db.session
+        self.autocommit = autocommit
+
+    # -- creating ------------------------------------------------------------------------------
+
+    def create_customer(
+        self,
+        channel: Channel | int,
+        channel_code: str,
+        audit_context: AuditContext | None = None,
+        **kwargs: Any,
+    ) -> Customer:
+        context = audit_context or AuditContext.system()
+        channel = self.get_channel(channel)
+        fields = _check_fields(kwargs)
+        if self._find(channel.id, channel_code) is not None:
+            raise CustomerDuplicatedFieldException()
+        customer = Customer(channel=channel, channel_code=channel_code, **fields)
+        self._flush(customer, add=True)
+        self._audit_creation(customer, context)
+        self._commit()
+        return customer
+
+    def _audit_creation(self, customer: Customer, context: AuditContext) -> None:
+        changes = {
+            field: (None, getattr(customer, field))
+            for field in sorted(WRITABLE_FIELDS)
+            if getattr(customer, field) not in (None, "", {})
+        }
+        changes["channel"] = (None, customer.channel_id)
+        record_event(
+            self.session,
+            context,
+            object_type=OBJECT_TYPE,
+            object_id=customer.id,
+            object_version=customer.version,
+            action="create",
+            changes=changes,
+        )
+
+    # -- updating ------------------------------------------------------------------------------
+
+    def update_customer(
+        self,
+        customer: Customer,
+        audit_context: AuditContext | None = None,
+        *,
+        expected_version: int | None = None,
+        **kwargs: Any,
+    ) -> Customer:
+        """Apply the changes and audit exactly the fields that changed; no change, no event."""
+        context = audit_context or AuditContext.system()
+        self._refuse_channel_change(customer, kwargs)
+        fields = _check_fields(kwargs)
+        if expected_version is not None and expected_version != customer.version:
+            raise CustomerVersionConflict(customer, expected_version)
+        changes = _diff(customer, fields)
+        if not changes:
+            return customer
+        if customer.is_anonymized and (refused := sorted(set(changes) - ANONYMIZED_WRITABLE)):
+            raise CustomerAnonymizedError(refused)
+        if "channel_code" in changes:
+            other = self._find(customer.channel_id, fields["channel_code"])
+            if other is not None and other.id != customer.id:
+                raise CustomerDuplicatedFieldException()
+        self._apply(customer, changes, context, expected_version)
+        self._commit()
+        return customer
+
+    def _refuse_channel_change(self, customer: Customer, kwargs: dict[str, Any]) -> None:
+        if "channel" not in kwargs:
+            return
+        channel = kwargs.pop("channel")
+        channel_id = channel.id if isinstance(channel, Channel) else channel
+        if channel_id != customer.channel_id:
+            raise ChannelNotUpdatableError()
+
+    def _apply(
+        self,
+        customer: Customer,
+        changes: dict[str, tuple[Any, Any]],
+        context: AuditContext,
+        expected_version: int | None,
+    ) -> None:
+        for field, (_old, new) in changes.items():
+            setattr(customer, field, new)
+        try:
+            self._flush(customer)
+        except StaleDataError as exc:
+            raise CustomerVersionConflict(customer, expected_version) from exc
+        only_consents = set(changes) <= set(CONSENT_FIELDS)
+        record_event(
+            self.session,
+            context,
+            object_type=OBJECT_TYPE,
+            object_id=customer.id,
+            object_version=customer.version,
+            action="consent" if only_consents else "update",
+            changes=changes,
+        )
+
+    # -- upserting (order ingestion) -----------------------------------------------------------
+
+    def upsert_customer(
+        self,
+        channel: Channel | int,
+        channel_code: str,
+        audit_context: AuditContext | None = None,
+        **kwargs: Any,
+    ) -> tuple[Customer, bool]:
+        """Create the customer of (channel, channel_code) or update it; race free.
+
+        Returns the customer and whether it was created. An anonymized customer is returned
+        untouched: ingestion never writes personal data back.
+        """
+        context = audit_context or AuditContext.system("ingestion")
+        channel = self.get_channel(channel)
+        fields = _check_fields(kwargs)
+        new_id = self._insert_if_absent(channel, channel_code, fields)
+        if new_id is not None:
+            customer = self.session.get(Customer, new_id, populate_existing=True)
+            self._audit_creation(customer, context)
+            self._commit()
+            return customer, True
+        customer = self.session.scalars(
+            select(Customer)
+            .where(Customer.channel_id == channel.id, Customer.channel_code == channel_code)
+            .with_for_update(of=Customer)
+            .execution_options(populate_existing=True)
+        ).one()
+        if customer.is_anonymized:
+            fields = {f: v for f, v in fields.items() if f in ANONYMIZED_WRITABLE}
+        changes = _diff(customer, fields)
+        if changes:
+            self._apply(customer, changes, context, None)
+        self._commit()
+        return customer, False
+
+    def _insert_if_absent(self, channel: Channel, channel_code: str, fields: dict) -> int | None:
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = utcnow()
+        values = {
+            "email_allowed": False,
+            "sms_allowed": False,
+            "call_allowed": False,
+            "first_name": "",
+            "last_name": "",
+            "is_active": True,
+            **{field: {} for field in JSON_FIELDS},
+            **fields,
+            "channel_id": channel.id,
+            "channel_code": channel_code,
+            "created_date": now,
+            "modified_date": now,
+            "version": 1,
+        }
+        statement = (
+            insert(Customer)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["channel_id", "channel_code"])
+            .returning(Customer.id)
+        )
+        return self.session.execute(statement).scalar()
+
+    # -- anonymizing ---------------------------------------------------------------------------
+
+    def anonymize_customer(
+        self, customer: Customer, audit_context: AuditContext | None = None
+    ) -> Customer:
+        """Erase the customer's personal data, here and in their history. Irreversible.
+
+        Kept: channel, channel_code, erp_code, date_joined, orders. Doing it twice is a no-op.
+        """
+        context = audit_context or AuditContext.system()
+        if customer.is_anonymized:
+            return customer
+        now = utcnow()
+        target = {
+            "email": anonymized_email(customer.id),
+            "first_name": "",
+            "last_name": "",
+            "phone_number": None,
+            "date_of_birth": None,
+            "gender": None,
+            "is_active": False,
+            **{field: False for field in CONSENT_FIELDS},
+            **{field: {} for field in JSON_FIELDS},
+            "attributes": {
+                "anonimizing_user_id": context.actor_id,
+                "anonimization_time": now.isoformat().replace("+00:00", "Z"),
+            },
+        }
+        changes = _diff(customer, target)
+        for field, (_old, new) in changes.items():
+            setattr(customer, field, new)
+        customer.anonymized_at = now
+        self._flush(customer)
+        erase_values(
+            self.session, object_type=OBJECT_TYPE, object_id=customer.id, fields=PERSONAL_FIELDS
+        )
+        record_event(
+            self.session,
+            context,
+            object_type=OBJECT_TYPE,
+            object_id=customer.id,
+            object_version=customer.version,
+            action="anonymize",
+            changes={
+                field: (ERASED if field in PERSONAL_FIELDS else old, new)
+                for field, (old, new) in changes.items()
+            },
+        )
+        self._commit()
+        return customer
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def get_channel(self, channel: Channel | int) -> Channel:
+        if isinstance(channel, Channel):
+            return channel
+        found = self.session.get(Channel, channel) if isinstance(channel, int) else None
+        if found is None:
+            raise UnknownChannelError(channel)
+        return found
+
+    def _find(self, channel_id: int, channel_code: str) -> Customer | None:
+        return self.session.scalars(
+            select(Customer).where(
+                Customer.channel_id == channel_id, Customer.channel_code == channel_code
+            )
+        ).one_or_none()
+
+    def _flush(self, customer: Customer, *, add: bool = False) -> None:
+        """Flush in a savepoint, so a refused write leaves the outer transaction usable."""
+        try:
+            with self.session.begin_nested():
+                if add:
+                    self.session.add(customer)
+                self.session.flush()
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise CustomerDuplicatedFieldException() from exc
+            raise
+
+    def _commit(self) -> None:
+        if self.autocommit:
+            self.session.commit()
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _check_fields(kwargs: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(kwargs) - WRITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
+    return dict(kwargs)
+
+
+def _diff(customer: Customer, fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    changes = {}
+    for field, new in fields.items():
+        old = getattr(customer, field)
+        if isinstance(old, datetime) and isinstance(new, datetime) and new.tzinfo is None:
+            raise ValueError(f"{field} must be timezone-aware")
+        if old != new:
+            changes[field] = (old, new)
+    return changes

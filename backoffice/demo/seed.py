@@ -1,0 +1,163 @@
+"""Builds a realistic, repeatable demo data set: the same seed gives the same data."""
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from backoffice.audit.context import AuditContext
+from backoffice.auth import service as auth_service
+from backoffice.channels.models import Channel, IntegrationMapping
+from backoffice.customers.models import Customer
+from backoffice.customers.service import CustomerService
+from backoffice.extensions import db
+from backoffice.orders.models import Order
+
+CHANNELS = (
+    ("Trendyol", "marketplace", "TY"),
+    ("Hepsiburada", "marketplace", "HB"),
+    ("Amazon TR", "marketplace", "AMZ"),
+    ("N11", "marketplace", "N11"),
+    ("Web Shop", "web", "WEB"),
+)
+DEMO_USERS = (
+    ("agent@example.com", "agent", "agent-demo-pass"),
+    ("supervisor@example.com", "supervisor", "supervisor-demo-pass"),
+    ("admin@example.com", "admin", "admin-demo-pass"),
+)
+FIRST_NAMES = (
+    "Ayşe", "Mehmet", "Fatma", "Ahmet", "Zeynep", "Mustafa", "Elif", "Emre", "Anna", "John",
+    "Maria", "Ali", "Deniz", "Can", "Selin", "Burak", "Ece", "Murat", "Lena", "Omar",
+)  # fmt: skip
+LAST_NAMES = (
+    "Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Aydın", "Öztürk", "Arslan", "Doğan",
+    "Smith", "Müller", "García", "Rossi", "Novak", "Koç", "Kurt", "Polat", "Erdem", "Aksoy",
+)  # fmt: skip
+DOMAINS = ("example.com", "mail.example.org", "shop.example.net", "example.com.tr")
+STATUSES = ("completed", "completed", "completed", "shipped", "cancelled", "refunded", "new")
+EPOCH = datetime(2022, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class SeedReport:
+    customers_created: int = 0
+    orders_created: int = 0
+    anonymized: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def seed_demo(customers: int = 200, seed: int = 20241127) -> SeedReport:
+    rng = random.Random(seed)
+    report = SeedReport()
+    report.logins = _ensure_users()
+    channels = _ensure_channels()
+    context = AuditContext.system("cli", "demo seed")
+    anonymizer = AuditContext.for_user(auth_service.find_user(DEMO_USERS[1][0]), "cli")
+    service = CustomerService(autocommit=False)
+    for n in range(customers):
+        channel = channels[n % len(channels)]
+        customer, created = service.upsert_customer(
+            channel, f"{CHANNELS[n % len(CHANNELS)][2]}-{100000 + n}", context, **_person(rng, n)
+        )
+        report.customers_created += created
+        report.orders_created += _ensure_orders(rng, customer, n)
+        if created and n % 9 == 0:
+            _ensure_mapping(customer, f"ERP-{500000 + n}")
+        if n % 37 == 5 and not customer.is_anonymized:
+            service.anonymize_customer(customer, anonymizer)
+            report.anonymized += 1
+        if n % 25 == 0:
+            db.session.commit()
+    db.session.commit()
+    return report
+
+
+def _ensure_users() -> list[tuple[str, str, str]]:
+    for email, role, password in DEMO_USERS:
+        if auth_service.find_user(email) is None:
+            auth_service.create_user(email, password, role)
+    return list(DEMO_USERS)
+
+
+def _ensure_channels() -> list[Channel]:
+    channels = []
+    for name, channel_type, _prefix in CHANNELS:
+        channel = db.session.scalars(select(Channel).where(Channel.name == name)).first()
+        if channel is None:
+            channel = Channel(name=name, channel_type=channel_type)
+            db.session.add(channel)
+        channels.append(channel)
+    db.session.commit()
+    return channels
+
+
+def _person(rng: random.Random, n: int) -> dict:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    local = f"{first}.{last}".lower().translate(str.maketrans("ışçöüğé", "iscougé"))
+    joined = EPOCH + timedelta(days=rng.randrange(0, 1000), seconds=rng.randrange(86400))
+    attributes = {"logged_ip": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{n % 250 + 1}"}
+    if rng.random() < 0.3:
+        attributes["has_loyalty"] = True
+    if rng.random() < 0.2:
+        attributes["register_client_type"] = rng.choice(["ios", "android", "web"])
+    registered = rng.random() < 0.7
+    return {
+        "email": f"{local}{n}@{rng.choice(DOMAINS)}",
+        "first_name": first,
+        "last_name": last,
+        "phone_number": f"05{rng.randrange(30, 56)}{rng.randrange(1000000, 9999999)}"
+        if rng.random() < 0.8
+        else None,
+        "email_allowed": rng.random() < 0.5,
+        "sms_allowed": rng.random() < 0.4,
+        "call_allowed": rng.random() < 0.2,
+        "gender": rng.choice(["male", "female", None]),
+        "user_type": "registered" if registered else "guest",
+        "date_joined": joined if registered else None,
+        "date_of_birth": date(1950, 1, 1) + timedelta(days=rng.randrange(0, 20000))
+        if rng.random() < 0.6
+        else None,
+        "erp_code": f"ERP{700000 + n}" if rng.random() < 0.5 else None,
+        "attributes": attributes,
+    }
+
+
+def _ensure_orders(rng: random.Random, customer: Customer, n: int) -> int:
+    created = 0
+    prefix = CHANNELS[n % len(CHANNELS)][2]
+    for k in range(rng.choice([0, 1, 1, 2, 3, 5])):
+        number = f"{prefix}-{n:06d}-{k}"
+        # Draw every value before looking the order up, so a re-run draws the same sequence.
+        amount = Decimal(rng.randrange(1500, 250000)) / 100
+        status = rng.choice(STATUSES)
+        discount = (amount * rng.choice([0, 0, 5, 10]) / 100).quantize(Decimal("0.01"))
+        created_date = EPOCH + timedelta(days=rng.randrange(0, 1060), minutes=k)
+        exists = db.session.scalars(
+            select(Order.id).where(Order.channel_id == customer.channel_id, Order.number == number)
+        ).first()
+        if exists:
+            continue
+        db.session.add(
+            Order(
+                channel_id=customer.channel_id,
+                number=number,
+                customer_id=customer.id,
+                amount=amount,
+                discount_amount=discount,
+                refund_amount=amount if status == "refunded" else Decimal("0.00"),
+                status=status,
+                created_date=created_date,
+            )
+        )
+        created += 1
+    return created
+
+
+def _ensure_mapping(customer: Customer, code: str) -> None:
+    db.session.add(
+        IntegrationMapping(
+            channel_id=customer.channel_id, object_type="customer", object_id=customer.id, code=code
+        )
+    )

@@ -1,0 +1,1 @@
+"""Orders: what marketplaces send us, and where customers come from."""

@@ -1,0 +1,33 @@
+"""The Order model: enough to total a customer's orders and list them."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice.extensions import db
+from backoffice.types import Money, UTCDateTime, utcnow
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "number"),
+        Index("ix_orders_customer_created", "customer_id", "created_date"),
+        Index("ix_orders_created_date", "created_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    number: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    discount_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    refund_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    status: Mapped[str] = mapped_column(String(32), default="new")
+    created_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Order {self.id} {self.channel_id}/{self.number}>"

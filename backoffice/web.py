@@ -1,0 +1,72 @@
+"""The app's wiring: extensions, blueprints, per-request hooks and template helpers."""
+
+import re
+import uuid
+
+from flask import Flask, g, request
+
+from backoffice import ROOT
+from backoffice.database import configure_engine, reset_write_intent, set_write_intent
+from backoffice.extensions import csrf, db, limiter, login_manager, migrate
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def init_extensions(app: Flask) -> None:
+    import backoffice.models  # noqa: F401  (the whole schema, for relationships and Alembic)
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_engine(engine)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    from backoffice.auth.views import bp as auth_bp
+    from backoffice.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _begin_request():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.write_intent_token = set_write_intent(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def _end_request(_error):
+        if "write_intent_token" in g:
+            reset_write_intent(g.pop("write_intent_token"))
+
+    @app.after_request
+    def _finish_response(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        )
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from backoffice.auth.access import can
+
+    app.jinja_env.globals["can"] = can

@@ -1,0 +1,150 @@
+"""Fixtures: a real, migrated database per test, on SQLite always and PostgreSQL when named.
+
+Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run every
+database test a second time on PostgreSQL; with REQUIRE_POSTGRES=1 (CI) its absence fails.
+"""
+
+import os
+import shutil
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
+
+from backoffice import create_app
+from backoffice.auth.models import PASSWORD_METHOD, User
+from backoffice.extensions import db
+from tests.builders import make_channel
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+PASSWORDS = {role: f"{role}-test-password" for role in ("agent", "supervisor", "admin")}
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("REQUIRE_POSTGRES") and not POSTGRES_URL:
+        pytest.exit("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not", returncode=3)
+
+
+def base_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests post forms without tokens; the CSRF tests switch it back on.
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+def _migrate(database_url: str) -> None:
+    app = create_app(base_config(database_url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    engine = create_engine(_driver_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    _migrate(POSTGRES_URL)
+    yield engine
+    engine.dispose()
+
+
+def _driver_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """A clean, migrated database for one test."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    engine = request.getfixturevalue("postgres_engine")
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with engine.connect() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(base_config(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def channel(app):
+    return make_channel()
+
+
+@pytest.fixture(scope="session")
+def password_hashes():
+    """Hashing is slow by design: hash each test password once per run."""
+    return {
+        role: generate_password_hash(pw, method=PASSWORD_METHOD) for role, pw in PASSWORDS.items()
+    }
+
+
+@pytest.fixture
+def users(app, password_hashes):
+    """One user per role, keyed by role."""
+    made = {
+        role: User(email=f"{role}@test.example", role=role, password_hash=password_hashes[role])
+        for role in PASSWORDS
+    }
+    db.session.add_all(made.values())
+    db.session.commit()
+    return made
+
+
+def sign_in(client, user, password=None):
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": password or PASSWORDS[user.role]},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def agent_client(app, users):
+    return sign_in(app.test_client(), users["agent"])
+
+
+@pytest.fixture
+def supervisor_client(app, users):
+    return sign_in(app.test_client(), users["supervisor"])
+
+
+@pytest.fixture
+def admin_client(app, users):
+    return sign_in(app.test_client(), users["admin"])
