@@ -1,0 +1,99 @@
+"""Reading customers: filtered pages, order totals, orders and history. No writes here."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, func, or_, select
+from werkzeug.datastructures import MultiDict
+
+from backoffice.audit.models import AuditEvent
+from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.models import Customer
+from backoffice.extensions import db
+from backoffice.orders.models import Order
+from backoffice.querying import Page, paginate
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class OrdersInfo:
+    total_order_amount: Decimal = ZERO
+    total_refund_amount: Decimal = ZERO
+    total_discount_amount: Decimal = ZERO
+    total_order_count: int = 0
+
+
+def customer_filters(args: MultiDict) -> CustomerFilterSet:
+    return CustomerFilterSet(args, db.session, db.session.get_bind().dialect.name)
+
+
+def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:
+    """One page of the filtered customers: one count query and one page query.
+
+    Raises FilterError for bad filter values and InvalidPage for a page that does not exist.
+    """
+    where = filters.where()
+    statement = select(Customer).where(*where).order_by(*filters.order_by())
+    count = select(func.count()).select_from(Customer).where(*where)
+    return paginate(db.session, statement, count, number, limit)
+
+
+def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
+    """Order totals per customer, in one grouped query; customers without orders get zeros."""
+    if not customer_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Order.customer_id,
+            func.coalesce(func.sum(Order.amount), 0),
+            func.coalesce(func.sum(Order.refund_amount), 0),
+            func.coalesce(func.sum(Order.discount_amount), 0),
+            func.count(Order.id),
+        )
+        .where(Order.customer_id.in_(customer_ids))
+        .group_by(Order.customer_id)
+    )
+    # The sums keep the Money column type, so they come back as Decimals on both databases.
+    totals = {customer_id: OrdersInfo(*totals) for customer_id, *totals in rows}
+    return {customer_id: totals.get(customer_id, OrdersInfo()) for customer_id in customer_ids}
+
+
+def customer_orders(customer: Customer, number: int, limit: int = 10) -> Page:
+    """The customer's orders, newest first."""
+    statement = (
+        select(Order)
+        .where(Order.customer_id == customer.id)
+        .order_by(Order.created_date.desc(), Order.id.desc())
+    )
+    count = select(func.count()).select_from(Order).where(Order.customer_id == customer.id)
+    return paginate(db.session, statement, count, number, limit)
+
+
+def customer_history(customer: Customer) -> list[AuditEvent]:
+    """Every audit event of the customer, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "customer", AuditEvent.object_id == customer.id)
+            .order_by(AuditEvent.id.desc())
+        )
+    )
+
+
+def quick_search(term: str, limit: int = 20) -> Select:
+    """Customers whose email starts with, or phone, channel_code or erp_code equals, the term,
+    or whose full name is the term."""
+    term = term.strip()
+    first, _, last = term.partition(" ")
+    conditions = [
+        Customer.email.startswith(term, autoescape=True),
+        Customer.phone_number == term,
+        Customer.channel_code == term,
+        Customer.erp_code == term,
+    ]
+    if last:
+        conditions.append((Customer.first_name == first) & (Customer.last_name == last.strip()))
+    else:
+        conditions.append(Customer.last_name == term)
+    return select(Customer).where(or_(*conditions)).order_by(Customer.id).limit(limit)

@@ -1,0 +1,521 @@
+"""The filter engine: declarative filter sets that turn query parameters into SQL.
+
+One query language for the HTML list and the JSON API, in django-filter's dialect:
+``?email__startswith=ann&channel=1&channel=2&created_date__gte=2024-01-01&ordering=-id``.
+Parameters the set does not know are ignored; bad values become errors keyed by parameter.
+"""
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from werkzeug.datastructures import MultiDict
+
+NULL_VALUE = "null"
+TRUE_VALUES = {"true", "1"}
+FALSE_VALUES = {"false", "0"}
+ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+class FilterValueError(ValueError):
+    """A value a filter cannot use; the message is shown to the person or client."""
+
+
+class FilterError(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(errors)
+
+
+# -- value parsing -----------------------------------------------------------------------------
+
+
+def parse_date(raw: str, message: str = "Enter a valid date.") -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise FilterValueError(message) from exc
+
+
+def parse_datetime(raw: str, message: str = "Enter a valid date/time.") -> datetime:
+    value = raw.strip()
+    if not ISO_DATETIME.match(value):
+        raise FilterValueError(message)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise FilterValueError(message) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_date_or_datetime(raw: str) -> datetime:
+    """A day means its midnight in UTC, as Django compares a date with a datetime column."""
+    if ISO_DATETIME.match(raw.strip()):
+        return parse_datetime(raw, "Enter a valid date.")
+    return datetime.combine(parse_date(raw), time.min, tzinfo=UTC)
+
+
+def parse_number(raw: str) -> int | Decimal:
+    try:
+        number = Decimal(raw.strip())
+    except InvalidOperation as exc:
+        raise FilterValueError("Enter a number.") from exc
+    if not number.is_finite():
+        raise FilterValueError("Enter a number.")
+    return int(number) if number == number.to_integral_value() else number
+
+
+def parse_boolean(raw: str) -> bool | None:
+    """True, False, or None for a value that leaves the filter unapplied (django-filter)."""
+    lowered = raw.strip().lower()
+    if lowered in TRUE_VALUES:
+        return True
+    if lowered in FALSE_VALUES:
+        return False
+    return None
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What a filter may need besides its value: the session and the database dialect."""
+
+    session: Any
+    dialect: str
+
+
+# -- filters -----------------------------------------------------------------------------------
+
+COMPARISONS = {
+    "exact": lambda column, value: column == value,
+    "gt": lambda column, value: column > value,
+    "gte": lambda column, value: column >= value,
+    "lt": lambda column, value: column < value,
+    "lte": lambda column, value: column <= value,
+}
+
+
+class Filter:
+    """One filterable field: which lookups it offers and how it turns a value into SQL."""
+
+    type_name: ClassVar[str] = "Filter"
+    default_lookups: ClassVar[tuple[str, ...]] = ("exact",)
+
+    def __init__(
+        self,
+        column: Any = None,
+        *,
+        lookups: Sequence[str] | None = None,
+        hidden_lookups: Sequence[str] = (),
+        label: str | None = None,
+    ):
+        self.column = column
+        self.lookups = tuple(lookups or self.default_lookups)
+        # Accepted, but not advertised in the metadata (it must match Omnitron's).
+        self.hidden_lookups = tuple(hidden_lookups)
+        self.label = label
+        self.name = ""
+
+    def accepts(self, lookup: str) -> bool:
+        return lookup in self.lookups or lookup in self.hidden_lookups
+
+    def parse(self, raw: str, lookup: str) -> Any:
+        return raw
+
+    def clause(self, value: Any, lookup: str) -> ColumnElement | None:
+        return COMPARISONS[lookup](self.column, value)
+
+    def build(self, raw_values: list[str], lookup: str, ctx: QueryContext) -> ColumnElement | None:
+        """Parse the last value (as Django does for single-valued filters) into a clause."""
+        value = self.parse(raw_values[-1], lookup)
+        return None if value is None else self.clause(value, lookup)
+
+    def metadata(self) -> dict[str, Any]:
+        return {"type": self.type_name, "lookup_types": list(self.lookups)}
+
+
+class CharFilter(Filter):
+    type_name = "CharFilter"
+
+    def parse(self, raw: str, lookup: str) -> str | None:
+        return raw or None  # an empty value leaves the filter unapplied
+
+    def clause(self, value: str, lookup: str) -> ColumnElement:
+        if lookup == "startswith":
+            return self.column.startswith(value, autoescape=True)
+        return self.column == value
+
+
+class CharFilterWithNull(CharFilter):
+    """Like CharFilter; the value ``null`` means "is null"."""
+
+    type_name = "CharFilterWithNull"
+
+    def clause(self, value: str, lookup: str) -> ColumnElement:
+        return self.column.is_(None) if value == NULL_VALUE else super().clause(value, lookup)
+
+
+class BooleanFilter(Filter):
+    type_name = "BooleanFilter"
+
+    def parse(self, raw: str, lookup: str) -> bool | None:
+        return parse_boolean(raw)
+
+
+class NumberFilter(Filter):
+    type_name = "NumberFilter"
+
+    def parse(self, raw: str, lookup: str) -> Any:
+        if not raw.strip():
+            return None
+        if lookup == "in":
+            return [parse_number(part) for part in raw.split(",") if part.strip()]
+        return parse_number(raw)
+
+    def clause(self, value: Any, lookup: str) -> ColumnElement:
+        if lookup == "in":
+            return self.column.in_(value)
+        return COMPARISONS[lookup](self.column, value)
+
+
+class DateFilter(Filter):
+    """A date; on a datetime column also an ISO datetime, and ``__date`` for the UTC day."""
+
+    type_name = "DateFilter"
+
+    def __init__(self, column: Any = None, *, on_datetime: bool = False, **kwargs: Any):
+        super().__init__(column, **kwargs)
+        self.on_datetime = on_datetime
+
+    def parse(self, raw: str, lookup: str) -> Any:
+        if not raw.strip():
+            return None
+        if self.on_datetime and lookup != "date":
+            return parse_date_or_datetime(raw)
+        return parse_date(raw)
+
+    def clause(self, value: Any, lookup: str) -> ColumnElement:
+        if lookup == "date":
+            start = datetime.combine(value, time.min, tzinfo=UTC)
+            return and_(self.column >= start, self.column < start + _ONE_DAY)
+        return COMPARISONS[lookup](self.column, value)
+
+
+class IsoDateTimeFilter(Filter):
+    type_name = "IsoDateTimeFilter"
+
+    def parse(self, raw: str, lookup: str) -> datetime | None:
+        return parse_datetime(raw) if raw.strip() else None
+
+
+class ChoiceFilter(Filter):
+    type_name = "ChoiceFilter"
+
+    def __init__(self, column: Any = None, *, choices: Sequence[str], **kwargs: Any):
+        super().__init__(column, **kwargs)
+        self.choices = tuple(choices)
+
+    def parse(self, raw: str, lookup: str) -> str | None:
+        if not raw:
+            return None
+        if raw not in self.choices:
+            raise FilterValueError(
+                f"Select a valid choice. {raw} is not one of the available choices."
+            )
+        return raw
+
+
+class ModelMultipleChoiceFilter(Filter):
+    """Repeatable (``channel=1&channel=2`` is OR); each value must be an existing pk."""
+
+    type_name = "ModelMultipleChoiceFilter"
+
+    def __init__(self, column: Any = None, *, model_pk: Any, **kwargs: Any):
+        super().__init__(column, **kwargs)
+        self.model_pk = model_pk
+
+    def build(self, raw_values: list[str], lookup: str, ctx: QueryContext) -> ColumnElement | None:
+        values = [raw.strip() for raw in raw_values if raw.strip()]
+        if not values:
+            return None
+        wanted = {value: int(value) for value in values if value.isdigit()}
+        found = set()
+        if wanted:
+            query = select(self.model_pk).where(self.model_pk.in_(wanted.values()))
+            found = set(ctx.session.scalars(query))
+        for value in values:
+            if wanted.get(value) not in found:
+                raise FilterValueError(
+                    f"Select a valid choice. {value} is not one of the available choices."
+                )
+        return self.column.in_(sorted(found))
+
+
+class JsonMethodFilter(Filter):
+    """``attributes__<key>=<value>``: the JSON key equals the value.
+
+    Strings compare as strings; ``true``/``false`` also match JSON booleans and a number also
+    matches a JSON number, the same way on PostgreSQL and SQLite.
+    """
+
+    type_name = "JsonMethodFilter"
+
+    def build(self, raw_values: list[str], key: str, ctx: QueryContext) -> ColumnElement | None:
+        raw = raw_values[-1]
+        if not key or not raw:
+            return None
+        candidates: list[Any] = [raw]
+        if (boolean := parse_boolean(raw)) is not None and raw.lower() in {"true", "false"}:
+            candidates.append(boolean)
+        try:
+            number = parse_number(raw)
+            candidates.append(float(number) if isinstance(number, Decimal) else number)
+        except FilterValueError:
+            pass
+        if ctx.dialect == "postgresql":
+            return or_(*(self.column.contains({key: candidate}) for candidate in candidates))
+        path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        kind = func.json_type(self.column, path)
+        extracted = func.json_extract(self.column, path)
+        clauses = []
+        for candidate in candidates:
+            if isinstance(candidate, bool):
+                clauses.append(kind == ("true" if candidate else "false"))
+            elif isinstance(candidate, str):
+                clauses.append(and_(kind == "text", extracted == candidate))
+            elif isinstance(candidate, int) or math.isfinite(candidate):
+                clauses.append(and_(kind.in_(("integer", "real")), extracted == candidate))
+        return or_(*clauses)
+
+
+class RelatedFilter(Filter):
+    """Filters through another model: ``mapping__code=X`` and ``mapping__channel=1``."""
+
+    type_name = "RelatedFilter"
+
+    def __init__(self, *, subquery: Any, fields: dict[str, Filter], description: str):
+        super().__init__(None)
+        self.subquery = subquery  # callable(list of clauses) -> ColumnElement
+        self.fields = fields
+        self.description = description
+
+    def metadata(self) -> dict[str, Any]:
+        return {"type": self.type_name, "lookup_types": self.description}
+
+
+_ONE_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)
+
+
+# -- filter sets -------------------------------------------------------------------------------
+
+
+@dataclass
+class Ordering:
+    field: str
+    descending: bool
+
+
+class FilterSet:
+    """Declare ``filters`` (name -> Filter, in the order the metadata lists them) and
+    ``ordering_fields`` (name -> column). ``FilterSet(args, session, dialect)`` parses once.
+    """
+
+    filters: ClassVar[dict[str, Filter]] = {}
+    ordering_fields: ClassVar[dict[str, Any]] = {}
+    tiebreaker: ClassVar[Any] = None
+    ordering_param = "ordering"
+
+    def __init__(self, args: MultiDict, session: Any, dialect: str = "sqlite"):
+        self.args = args
+        self.context = QueryContext(session, dialect)
+        self.errors: dict[str, list[str]] = {}
+        self.clauses: list[ColumnElement] = []
+        self.applied: list[tuple[str, str]] = []  # (parameter, value) pairs that filter
+        self.ordering: list[Ordering] = []
+        self._parse()
+
+    @classmethod
+    def metadata(cls) -> dict[str, Any]:
+        return {name: f.metadata() for name, f in cls.filters.items()}
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def apply(self, statement: Select) -> Select:
+        """The statement filtered and ordered; raises FilterError when a value was bad."""
+        if self.errors:
+            raise FilterError(self.errors)
+        return statement.where(*self.clauses).order_by(*self.order_by())
+
+    def where(self) -> list[ColumnElement]:
+        if self.errors:
+            raise FilterError(self.errors)
+        return list(self.clauses)
+
+    def order_by(self) -> list[ColumnElement]:
+        columns = []
+        for order in self.ordering:
+            column = self.ordering_fields[order.field]
+            columns.append(column.desc() if order.descending else column.asc())
+        if self.tiebreaker is not None and not any(
+            self.ordering_fields[o.field] is self.tiebreaker for o in self.ordering
+        ):
+            descending = bool(self.ordering) and self.ordering[-1].descending
+            columns.append(self.tiebreaker.desc() if descending else self.tiebreaker.asc())
+        return columns
+
+    # -- parsing -------------------------------------------------------------------------------
+
+    def _parse(self) -> None:
+        related: dict[str, list[tuple[str, list[str]]]] = {}
+        for param in self.args:
+            values = self.args.getlist(param)
+            if param == self.ordering_param:
+                self._parse_ordering(values[-1])
+                continue
+            name, _, rest = param.partition("__")
+            spec = self.filters.get(name)
+            if spec is None:
+                continue
+            try:
+                clause = self._build(spec, param, rest, values, related)
+            except FilterValueError as exc:
+                self.errors[param] = [str(exc)]
+                continue
+            if clause is not None:
+                self.clauses.append(clause)
+                self.applied.extend((param, v) for v in values if v.strip())
+        for name, parts in related.items():
+            self._build_related(self.filters[name], parts)
+
+    def _build(self, spec, param, rest, values, related) -> ColumnElement | None:
+        if isinstance(spec, RelatedFilter):
+            if rest in spec.fields:
+                related.setdefault(spec.name, []).append((param, values))
+            return None
+        if isinstance(spec, JsonMethodFilter):
+            return spec.build(values, rest, self.context)  # the "lookup" is the JSON key
+        lookup = rest or "exact"
+        if not spec.accepts(lookup):
+            return None
+        return spec.build(values, lookup, self.context)
+
+    def _build_related(self, spec: RelatedFilter, parts) -> None:
+        clauses = []
+        for param, values in parts:
+            field = spec.fields[param.partition("__")[2]]
+            try:
+                clause = field.build(values, "exact", self.context)
+            except FilterValueError as exc:
+                self.errors[param] = [str(exc)]
+                continue
+            if clause is not None:
+                clauses.append(clause)
+                self.applied.extend((param, v) for v in values if v.strip())
+        if clauses:
+            self.clauses.append(spec.subquery(clauses))
+
+    def _parse_ordering(self, raw: str) -> None:
+        for part in (p.strip() for p in raw.split(",")):
+            if not part:
+                continue
+            field = part.removeprefix("-")
+            if field not in self.ordering_fields:
+                self.errors[self.ordering_param] = [
+                    f"Select a valid choice. {part} is not one of the available choices."
+                ]
+                return
+            self.ordering.append(Ordering(field, part.startswith("-")))
+
+
+def declare(filters: dict[str, Filter]) -> dict[str, Filter]:
+    """Name each filter after its key."""
+    for name, spec in filters.items():
+        spec.name = name
+    return filters
+
+
+# Re-exported for filter sets that need them.
+__all__ = [
+    "BooleanFilter",
+    "CharFilter",
+    "CharFilterWithNull",
+    "ChoiceFilter",
+    "DateFilter",
+    "FilterError",
+    "FilterSet",
+    "FilterValueError",
+    "IsoDateTimeFilter",
+    "JsonMethodFilter",
+    "ModelMultipleChoiceFilter",
+    "NumberFilter",
+    "RelatedFilter",
+    "declare",
+]
+
+
+# -- pagination --------------------------------------------------------------------------------
+
+
+class InvalidPage(Exception):
+    """Page 0, past the end, or not a number."""
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    count: int
+    number: int
+    limit: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.limit))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def parse_page_number(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 1
+    if raw == "last":
+        return -1
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidPage(raw)
+    return int(raw)
+
+
+def parse_limit(raw: str | None, default: int, maximum: int) -> int:
+    """DRF's rule: a limit that is not a positive number falls back to the default."""
+    if raw is None or not raw.strip().isdigit() or int(raw) < 1:
+        return default
+    return min(int(raw), maximum)
+
+
+def paginate(
+    session: Any, statement: Select, count_statement: Select, number: int, limit: int
+) -> Page:
+    """One count query and one page query. ``number`` -1 means the last page."""
+    count = session.scalar(count_statement) or 0
+    pages = max(1, math.ceil(count / limit))
+    if number == -1:
+        number = pages
+    if number > pages:
+        raise InvalidPage(str(number))
+    result = session.execute(statement.limit(limit).offset((number - 1) * limit))
+    items = result.scalars().all() if len(statement.selected_columns) == 1 else result.all()
+    return Page(items=list(items), count=count, number=number, limit=limit)
