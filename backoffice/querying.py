@@ -329,7 +329,7 @@ class FilterSet:
 
     filters: ClassVar[dict[str, Filter]] = {}
     ordering_fields: ClassVar[dict[str, Any]] = {}
-    tiebreaker: ClassVar[Any] = None
+    tiebreaker: ClassVar[str | None] = None  # an ordering_fields key that makes the order total
     ordering_param = "ordering"
 
     def __init__(self, args: MultiDict, session: Any, dialect: str = "sqlite"):
@@ -365,11 +365,11 @@ class FilterSet:
         for order in self.ordering:
             column = self.ordering_fields[order.field]
             columns.append(column.desc() if order.descending else column.asc())
-        if self.tiebreaker is not None and not any(
-            self.ordering_fields[o.field] is self.tiebreaker for o in self.ordering
-        ):
-            descending = bool(self.ordering) and self.ordering[-1].descending
-            columns.append(self.tiebreaker.desc() if descending else self.tiebreaker.asc())
+        if self.tiebreaker is not None:
+            tiebreaker = self.ordering_fields[self.tiebreaker]
+            if not any(self.ordering_fields[o.field] is tiebreaker for o in self.ordering):
+                descending = bool(self.ordering) and self.ordering[-1].descending
+                columns.append(tiebreaker.desc() if descending else tiebreaker.asc())
         return columns
 
     # -- parsing -------------------------------------------------------------------------------
@@ -517,5 +517,5 @@ def paginate(
     if number > pages:
         raise InvalidPage(str(number))
     result = session.execute(statement.limit(limit).offset((number - 1) * limit))
-    items = result.scalars().all() if len(statement.selected_columns) == 1 else result.all()
+    items = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
     return Page(items=list(items), count=count, number=number, limit=limit)

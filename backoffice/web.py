@@ -14,6 +14,9 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def init_extensions(app: Flask) -> None:
+    # DRF renders keys in declaration order and UTF-8 as is.
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
     import backoffice.models  # noqa: F401  (the whole schema, for relationships and Alembic)
 
     db.init_app(app)
@@ -33,9 +36,11 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from backoffice.api import bp as api_bp
     from backoffice.auth.views import bp as auth_bp
     from backoffice.main.views import bp as main_bp
 
+    app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
 

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from backoffice import create_app
 from backoffice.auth.models import PASSWORD_METHOD, User
+from backoffice.auth.service import issue_token
 from backoffice.extensions import db
 from tests.builders import make_channel
 
@@ -148,3 +149,61 @@ def supervisor_client(app, users):
 @pytest.fixture
 def admin_client(app, users):
     return sign_in(app.test_client(), users["admin"])
+
+
+class ApiClient:
+    """The Flask test client with ``Authorization: Token <key>`` on every request."""
+
+    def __init__(self, client, key: str | None):
+        self.client = client
+        self.key = key
+
+    def open(self, method: str, url: str, **kwargs):
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.key is not None:
+            headers.setdefault("Authorization", f"Token {self.key}")
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self.open("GET", url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.open("POST", url, **kwargs)
+
+    def put(self, url, **kwargs):
+        return self.open("PUT", url, **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self.open("PATCH", url, **kwargs)
+
+    def options(self, url, **kwargs):
+        return self.open("OPTIONS", url, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self.open("DELETE", url, **kwargs)
+
+
+@pytest.fixture
+def tokens(users):
+    return {role: issue_token(user) for role, user in users.items()}
+
+
+@pytest.fixture
+def api(app, tokens):
+    """An agent's API client."""
+    return ApiClient(app.test_client(), tokens["agent"])
+
+
+@pytest.fixture
+def supervisor_api(app, tokens):
+    return ApiClient(app.test_client(), tokens["supervisor"])
+
+
+@pytest.fixture
+def admin_api(app, tokens):
+    return ApiClient(app.test_client(), tokens["admin"])
+
+
+@pytest.fixture
+def anonymous_api(app):
+    return ApiClient(app.test_client(), None)

@@ -87,4 +87,4 @@ class CustomerFilterSet(FilterSet):
         "user_type": Customer.user_type,
         "gender": Customer.gender,
     }
-    tiebreaker = Customer.id
+    tiebreaker = "id"

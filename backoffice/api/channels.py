@@ -1,0 +1,45 @@
+"""/api/v1/channels/: list and read channels; admins create them."""
+
+from flask import jsonify
+from sqlalchemy import func, select
+
+from backoffice.api.auth import requires
+from backoffice.api.blueprint import bp
+from backoffice.api.pagination import invalid_page, page_params, page_response
+from backoffice.api.responses import APIError, json_body, validation_error
+from backoffice.api.schemas import CHANNEL_FIELDS, channel_json
+from backoffice.channels import service
+from backoffice.channels.models import Channel
+from backoffice.extensions import db
+from backoffice.fields import validate
+from backoffice.querying import InvalidPage, paginate
+
+
+@bp.route("/channels/", methods=["GET"], endpoint="channel_list")
+@requires("agent")
+def channel_list():
+    number, limit = page_params()
+    statement = select(Channel).order_by(Channel.id)
+    try:
+        page = paginate(db.session, statement, select(func.count(Channel.id)), number, limit)
+    except InvalidPage as exc:
+        raise invalid_page() from exc
+    return page_response(page, [channel_json(c) for c in page.items])
+
+
+@bp.route("/channels/", methods=["POST"], endpoint="channel_create")
+@requires("admin")
+def channel_create():
+    values, problems = validate(CHANNEL_FIELDS, json_body(), partial=False)
+    if problems:
+        raise validation_error(problems)
+    return jsonify(channel_json(service.create_channel(**values))), 201
+
+
+@bp.route("/channels/<int:pk>/", methods=["GET"], endpoint="channel_detail")
+@requires("agent")
+def channel_detail(pk: int):
+    channel = db.session.get(Channel, pk)
+    if channel is None:
+        raise APIError(404, "Not found.")
+    return jsonify(channel_json(channel))

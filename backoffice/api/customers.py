@@ -1,0 +1,231 @@
+"""/api/v1/customers/ and its channel-scoped alias: thin adapters over CustomerService."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from flask import jsonify, request
+from werkzeug.datastructures import MultiDict
+
+from backoffice.api.auth import requires
+from backoffice.api.blueprint import bp
+from backoffice.api.metadata import options_response
+from backoffice.api.pagination import invalid_page, page_params, page_response
+from backoffice.api.responses import APIError, json_body, validation_error
+from backoffice.api.schemas import customer_detailed_json, customer_json
+from backoffice.audit.context import audit_context_from_request
+from backoffice.channels.models import Channel
+from backoffice.customers import errors
+from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.models import Customer
+from backoffice.customers.queries import customer_filters, customer_page, orders_info
+from backoffice.customers.schema import CUSTOMER_FIELDS
+from backoffice.customers.service import CustomerService
+from backoffice.extensions import db
+from backoffice.fields import Field, validate
+from backoffice.querying import FilterError, InvalidPage
+
+# Each path answers OPTIONS itself (DRF metadata), so Flask must not answer it for us.
+route = partial(bp.route, provide_automatic_options=False)
+LIST = "/customers/"
+SCOPED = "/channel/<int:channel_id>/customers/"
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+@route(LIST, methods=["GET"], endpoint="customer_list")
+@route(SCOPED, methods=["GET"], endpoint="channel_customer_list")
+@requires("agent")
+def customer_list(channel_id: int | None = None):
+    return _list(channel_id, detailed=False)
+
+
+@route(f"{LIST}detailed/", methods=["GET"], endpoint="customer_detailed_list")
+@requires("agent")
+def customer_detailed_list():
+    return _list(None, detailed=True)
+
+
+def _list(channel_id: int | None, *, detailed: bool):
+    args = request.args
+    if channel_id is not None:
+        _channel_or_404(channel_id)
+        args = MultiDict([(k, v) for k, v in args.items(multi=True) if k != "channel"])
+        args.add("channel", str(channel_id))
+    number, limit = page_params()
+    try:
+        page = customer_page(customer_filters(args), number, limit)
+    except FilterError as exc:
+        raise validation_error(exc.errors) from exc
+    except InvalidPage as exc:
+        raise invalid_page() from exc
+    if not detailed:
+        return page_response(page, [customer_json(c) for c in page.items])
+    info = orders_info([c.id for c in page.items])
+    return page_response(page, [customer_detailed_json(c, info[c.id]) for c in page.items])
+
+
+@route(f"{LIST}<int:pk>/", methods=["GET"], endpoint="customer_detail")
+@route(f"{SCOPED}<int:pk>/", methods=["GET"], endpoint="channel_customer_detail")
+@requires("agent")
+def customer_detail(pk: int, channel_id: int | None = None):
+    return _with_etag(
+        jsonify(customer_json(customer := _customer_or_404(pk, channel_id))), customer
+    )
+
+
+@route(f"{LIST}<int:pk>/detailed/", methods=["GET"], endpoint="customer_detail_detailed")
+@requires("agent")
+def customer_detail_detailed(pk: int):
+    customer = _customer_or_404(pk)
+    body = customer_detailed_json(customer, orders_info([customer.id])[customer.id])
+    return _with_etag(jsonify(body), customer)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+@route(LIST, methods=["POST"], endpoint="customer_create")
+@route(SCOPED, methods=["POST"], endpoint="channel_customer_create")
+@requires("agent")
+def customer_create(channel_id: int | None = None):
+    values = _validated(json_body(), partial=False, channel_id=channel_id)
+    with service_errors():
+        customer = CustomerService().create_customer(
+            values.pop("channel"),
+            values.pop("channel_code"),
+            audit_context_from_request("api"),
+            **values,
+        )
+    return _with_etag(jsonify(customer_json(customer)), customer), 201
+
+
+@route(f"{LIST}<int:pk>/", methods=["PUT", "PATCH"], endpoint="customer_update")
+@route(f"{SCOPED}<int:pk>/", methods=["PUT", "PATCH"], endpoint="channel_customer_update")
+@requires("agent")
+def customer_update(pk: int, channel_id: int | None = None):
+    customer = _customer_or_404(pk, channel_id)
+    expected = _if_match_version(customer)
+    values = _validated(json_body(), partial=request.method == "PATCH", channel_id=channel_id)
+    with service_errors():
+        CustomerService().update_customer(
+            customer, audit_context_from_request("api"), expected_version=expected, **values
+        )
+    return _with_etag(jsonify(customer_json(customer)), customer)
+
+
+@route(f"{LIST}<int:pk>/anonymize/", methods=["POST"], endpoint="customer_anonymize")
+@requires("supervisor")
+def customer_anonymize(pk: int):
+    customer = _customer_or_404(pk)
+    CustomerService().anonymize_customer(customer, audit_context_from_request("api"))
+    return _with_etag(jsonify(customer_json(customer)), customer)
+
+
+# -- metadata ----------------------------------------------------------------------------------
+
+
+@route(LIST, methods=["OPTIONS"], endpoint="customer_list_options")
+@route(SCOPED, methods=["OPTIONS"], endpoint="channel_customer_list_options")
+@route(f"{LIST}detailed/", methods=["OPTIONS"], endpoint="customer_detailed_list_options")
+@requires("agent")
+def customer_list_options(channel_id: int | None = None):
+    name = "Customer Detailed" if request.path.endswith("/detailed/") else "Customer List"
+    post = None if name == "Customer Detailed" else CUSTOMER_FIELDS
+    return options_response(name, filters=CustomerFilterSet.metadata(), post_fields=post)
+
+
+@route(f"{LIST}<int:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")
+@route(f"{SCOPED}<int:pk>/", methods=["OPTIONS"], endpoint="channel_customer_detail_options")
+@route(f"{LIST}<int:pk>/detailed/", methods=["OPTIONS"], endpoint="customer_detailed_options")
+@requires("agent")
+def customer_detail_options(pk: int, channel_id: int | None = None):
+    _customer_or_404(pk, channel_id)
+    return options_response("Customer Instance", put_fields=CUSTOMER_FIELDS)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _customer_or_404(pk: int, channel_id: int | None = None) -> Customer:
+    customer = db.session.get(Customer, pk)
+    if customer is None or (channel_id is not None and customer.channel_id != channel_id):
+        raise APIError(404, "Not found.")
+    return customer
+
+
+def _channel_or_404(channel_id: int) -> Channel:
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        raise APIError(404, "Not found.")
+    return channel
+
+
+def _validated(data: Any, *, partial: bool, channel_id: int | None) -> dict[str, Any]:
+    """The body checked as CustomerSerializer would; the channel path may omit channel."""
+    fields = CUSTOMER_FIELDS
+    if channel_id is not None:
+        _channel_or_404(channel_id)
+        fields = {**fields, "channel": _optional(fields["channel"])}
+    values, problems = validate(fields, data, partial=partial)
+    if channel_id is not None and not problems:
+        values.setdefault("channel", channel_id)
+        if values["channel"] != channel_id and request.method == "POST":
+            problems["channel"] = [f"This path creates customers of channel {channel_id}."]
+    if (
+        "channel" in values
+        and "channel" not in problems
+        and db.session.get(Channel, values["channel"]) is None
+    ):
+        problems["channel"] = [f'Invalid pk "{values["channel"]}" - object does not exist.']
+    if problems:
+        raise validation_error(problems)
+    return values
+
+
+def _optional(field: Field) -> Field:
+    return replace(field, required=False)
+
+
+def _etag(customer: Customer) -> str:
+    return f'"v{customer.version}"'
+
+
+def _with_etag(response, customer: Customer):
+    response.headers["ETag"] = _etag(customer)
+    return response
+
+
+def _if_match_version(customer: Customer) -> int | None:
+    """The version the client read, from If-Match; 412 when it is no longer current."""
+    if_match = request.headers.get("If-Match")
+    if if_match is None:
+        return None
+    tags = {tag.strip() for tag in if_match.split(",")}
+    if "*" in tags:
+        return None
+    if _etag(customer) not in tags:
+        raise APIError(412, "Precondition failed: this customer has changed since you read it.")
+    return customer.version
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Domain errors in the contract's words and statuses."""
+    try:
+        yield
+    except errors.CustomerDuplicatedFieldException as exc:
+        raise validation_error({"non_field_errors": [str(exc)]}) from exc
+    except errors.UnknownChannelError as exc:
+        raise validation_error({"channel": [str(exc)]}) from exc
+    except (errors.ChannelNotUpdatableError, errors.CustomerAnonymizedError) as exc:
+        raise APIError(
+            406, body={"non_field_errors": str(exc), "error_code": exc.error_code}
+        ) from exc
+    except errors.CustomerVersionConflict as exc:
+        raise APIError(
+            412, "Precondition failed: this customer has changed since you read it."
+        ) from exc

@@ -1,0 +1,76 @@
+"""The API's resources: field specs (CustomerSerializer, channels) and their rendering."""
+
+from typing import Any
+
+from backoffice.channels.models import CHANNEL_TYPES, Channel
+from backoffice.customers.models import Customer
+from backoffice.customers.queries import OrdersInfo
+from backoffice.customers.schema import CUSTOMER_FIELDS
+from backoffice.fields import Field, render_datetime, render_decimal
+
+CHANNEL_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("pk", "integer", read_only=True),
+        Field("name", "char", required=True, allow_blank=False, max_length=255),
+        Field("channel_type", "choice", choices=CHANNEL_TYPES),
+        Field("is_active", "boolean"),
+        Field("created_date", "datetime", read_only=True),
+        Field("modified_date", "datetime", read_only=True),
+    )
+}
+
+ORDERS_INFO_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "total_order_amount": {"type": "string", "format": "decimal"},
+        "total_refund_amount": {"type": "string", "format": "decimal"},
+        "total_discount_amount": {"type": "string", "format": "decimal"},
+        "total_order_count": {"type": "integer"},
+    },
+    "required": [
+        "total_order_amount",
+        "total_refund_amount",
+        "total_discount_amount",
+        "total_order_count",
+    ],
+}
+
+
+def render(fields: dict[str, Field], obj: Any) -> dict[str, Any]:
+    out = {}
+    for name, field in fields.items():
+        value = (
+            obj.id if name == "pk" else getattr(obj, "channel_id" if name == "channel" else name)
+        )
+        if field.kind == "datetime":
+            value = render_datetime(value)
+        elif field.kind == "date" and value is not None:
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    return render(CUSTOMER_FIELDS, customer)
+
+
+def channel_json(channel: Channel) -> dict[str, Any]:
+    return render(CHANNEL_FIELDS, channel)
+
+
+def orders_info_json(info: OrdersInfo) -> dict[str, Any]:
+    return {
+        "total_order_amount": render_decimal(info.total_order_amount),
+        "total_refund_amount": render_decimal(info.total_refund_amount),
+        "total_discount_amount": render_decimal(info.total_discount_amount),
+        "total_order_count": info.total_order_count,
+    }
+
+
+def customer_detailed_json(customer: Customer, info: OrdersInfo) -> dict[str, Any]:
+    """CustomerDetailedSerializer: the channel nested, plus orders_info."""
+    out = customer_json(customer)
+    out["channel"] = channel_json(customer.channel)
+    out["orders_info"] = orders_info_json(info)
+    return out

@@ -1,0 +1,191 @@
+"""Field specs in Django REST Framework's manner: parse input with DRF's messages, render
+output, and describe themselves for the OpenAPI document."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from backoffice.querying import ISO_DATETIME
+
+TRUE_VALUES = {"t", "y", "yes", "true", "on", "1", 1}
+FALSE_VALUES = {"f", "n", "no", "false", "off", "0", 0}
+DATETIME_FORMAT_HELP = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
+
+
+class FieldError(ValueError):
+    pass
+
+
+def render_datetime(value: datetime | None) -> str | None:
+    """``2021-05-26T13:53:58.585932Z``: UTC, always with microseconds."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def render_decimal(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+@dataclass
+class Field:
+    name: str
+    kind: str  # char, email, boolean, dict, date, datetime, choice, pk, integer
+    required: bool = False
+    allow_null: bool = False
+    allow_blank: bool = True
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    read_only: bool = False
+    description: str = ""
+
+    def parse(self, value: Any) -> Any:
+        if value is None:
+            if not self.allow_null:
+                raise FieldError("This field may not be null.")
+            return None
+        parser = getattr(self, f"_parse_{self.kind}")
+        return parser(value)
+
+    # -- parsers, one per kind; each raises FieldError with DRF's message ------------------
+
+    def _parse_char(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise FieldError("Not a valid string.")
+        text = str(value).strip()
+        if text == "":
+            if not self.allow_blank:
+                raise FieldError("This field may not be blank.")
+            return ""
+        if self.max_length is not None and len(text) > self.max_length:
+            raise FieldError(f"Ensure this field has no more than {self.max_length} characters.")
+        return text
+
+    def _parse_email(self, value: Any) -> str:
+        text = self._parse_char(value)
+        if text == "":
+            return text
+        try:
+            validate_email(text, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise FieldError("Enter a valid email address.") from exc
+        return text
+
+    def _parse_boolean(self, value: Any) -> bool:
+        probe = value.lower() if isinstance(value, str) else value
+        if isinstance(probe, float | int) and not isinstance(probe, bool) and probe in (0, 1):
+            probe = int(probe)
+        if _hashable(probe) and probe in TRUE_VALUES:
+            return True
+        if _hashable(probe) and probe in FALSE_VALUES:
+            return False
+        raise FieldError("Must be a valid boolean.")
+
+    def _parse_dict(self, value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise FieldError(f'Expected a dictionary of items but got type "{_type_name(value)}".')
+        return value
+
+    def _parse_date(self, value: Any) -> date:
+        if isinstance(value, str):
+            try:
+                if len(value) == 10:
+                    return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise FieldError("Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+
+    def _parse_datetime(self, value: Any) -> datetime:
+        if isinstance(value, str) and ISO_DATETIME.match(value.strip()):
+            try:
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                pass
+            else:
+                return (
+                    parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+                )
+        raise FieldError(
+            f"Datetime has wrong format. Use one of these formats instead: {DATETIME_FORMAT_HELP}."
+        )
+
+    def _parse_choice(self, value: Any) -> str:
+        if isinstance(value, str) and value in self.choices:
+            return value
+        shown = value if isinstance(value, str) else json.dumps(value)
+        raise FieldError(f'"{shown}" is not a valid choice.')
+
+    def _parse_pk(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
+        return int(value)
+
+    # -- OpenAPI -------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = dict(SCHEMA_BY_KIND[self.kind])
+        if self.kind == "choice":
+            schema["enum"] = list(self.choices) + ([None] if self.allow_null else [])
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.allow_null:
+            schema["nullable"] = True
+        if self.read_only:
+            schema["readOnly"] = True
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+SCHEMA_BY_KIND: dict[str, dict[str, Any]] = {
+    "char": {"type": "string"},
+    "email": {"type": "string", "format": "email"},
+    "boolean": {"type": "boolean"},
+    "dict": {"type": "object", "additionalProperties": True},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "choice": {"type": "string"},
+    "pk": {"type": "integer"},
+    "integer": {"type": "integer"},
+}
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "dict", list: "list", str: "str", int: "int", float: "float", bool: "bool"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def validate(
+    fields: dict[str, Field], data: Any, *, partial: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (values, errors) for a request body, as a DRF serializer's is_valid() would."""
+    if not isinstance(data, dict):
+        return {}, {
+            "non_field_errors": [
+                f"Invalid data. Expected a dictionary, but got {_type_name(data)}."
+            ]
+        }
+    values, errors = {}, {}
+    for name, field in fields.items():
+        if field.read_only:
+            continue
+        if name not in data:
+            if field.required and not partial:
+                errors[name] = ["This field is required."]
+            continue
+        try:
+            values[name] = field.parse(data[name])
+        except FieldError as exc:
+            errors[name] = [str(exc)]
+    return values, errors
