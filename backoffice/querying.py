@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
 
@@ -280,7 +281,9 @@ class JsonMethodFilter(Filter):
         except FilterValueError:
             pass
         if ctx.dialect == "postgresql":
-            return or_(*(self.column.contains({key: candidate}) for candidate in candidates))
+            # Containment (@>) is what a GIN index on the jsonb column answers.
+            document = type_coerce(self.column, JSONB)
+            return or_(*(document.contains({key: candidate}) for candidate in candidates))
         path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
         kind = func.json_type(self.column, path)
         extracted = func.json_extract(self.column, path)
