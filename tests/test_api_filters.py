@@ -1,6 +1,7 @@
 """Filters, ordering and pagination of the customer lists: django-filter's rules."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event
@@ -8,6 +9,7 @@ from sqlalchemy import event
 from backoffice.channels.models import IntegrationMapping
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
+from backoffice.orders.models import Order
 from tests.builders import make_channel, make_customer
 
 
@@ -19,18 +21,38 @@ def pks(response) -> list[int]:
 @pytest.fixture
 def people(channel):
     other = make_channel(name="Second")
+    ann = {
+        "email": "ann@example.com",
+        "first_name": "Ann",
+        "phone_number": None,
+        "email_allowed": True,
+        "gender": "female",
+        "user_type": "registered",
+        "erp_code": "E1",
+        "date_of_birth": date(1990, 1, 1),
+        "date_joined": datetime(2020, 5, 1, 12, 0, tzinfo=UTC),
+        "attributes": {"tier": "gold", "has_loyalty": True, "visits": 3},
+    }
+    anna = {
+        "email": "anna@example.org",
+        "first_name": "Anna",
+        "is_active": False,
+        "sms_allowed": True,
+        "gender": "male",
+        "user_type": "guest",
+        "attributes": {"tier": "silver", "has_loyalty": False, "visits": "3"},
+    }
+    bob = {
+        "email": "bob@example.com",
+        "first_name": "Bob",
+        "call_allowed": True,
+        "extra_field": {"source": "import"},
+    }
     made = {
-        "ann": make_customer(channel, email="ann@example.com", first_name="Ann", phone_number=None,
-                             is_active=True, email_allowed=True, gender="female", user_type="registered",
-                             erp_code="E1", date_of_birth=date(1990, 1, 1),
-                             date_joined=datetime(2020, 5, 1, 12, 0, tzinfo=UTC),
-                             attributes={"tier": "gold", "has_loyalty": True, "visits": 3}),
-        "anna": make_customer(channel, email="anna@example.org", first_name="Anna", is_active=False,
-                              sms_allowed=True, gender="male", user_type="guest",
-                              attributes={"tier": "silver", "has_loyalty": False, "visits": "3"}),
-        "bob": make_customer(other, email="bob@example.com", first_name="Bob", call_allowed=True,
-                             extra_field={"source": "import"}),
-    }  # fmt: skip
+        "ann": make_customer(channel, **ann),
+        "anna": make_customer(channel, **anna),
+        "bob": make_customer(other, **bob),
+    }
     stamps = {
         "ann": datetime(2024, 1, 1, 9, 30, tzinfo=UTC),
         "anna": datetime(2024, 1, 2, 23, 59, tzinfo=UTC),
@@ -202,17 +224,15 @@ def test_empty_list_is_one_empty_page(api):
 
 
 def test_detailed_list_has_channel_and_orders_info(api, channel):
-    from decimal import Decimal
-
-    from backoffice.orders.models import Order
-
     buyer, idle = make_customer(channel), make_customer(channel)
     for number, amount, refund, discount in [
         ("A", "100.10", "0.00", "5.00"),
         ("B", "50.05", "50.05", "0.00"),
     ]:
-        db.session.add(Order(channel_id=channel.id, number=number, customer_id=buyer.id, amount=Decimal(amount),
-                             refund_amount=Decimal(refund), discount_amount=Decimal(discount)))  # fmt: skip
+        order = Order(channel_id=channel.id, number=number, customer_id=buyer.id)
+        order.amount, order.refund_amount = Decimal(amount), Decimal(refund)
+        order.discount_amount = Decimal(discount)
+        db.session.add(order)
     db.session.commit()
     rows = api.get("/api/v1/customers/detailed/").get_json()["results"]
     assert rows[0]["channel"]["pk"] == channel.id and rows[0]["channel"]["name"] == "Test Market"
