@@ -4,11 +4,13 @@ Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run ev
 database test a second time on PostgreSQL; with REQUIRE_POSTGRES=1 (CI) its absence fails.
 """
 
+import contextvars
 import os
 import shutil
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
 
@@ -82,9 +84,23 @@ def database_url(request, tmp_path):
     return POSTGRES_URL
 
 
+class IsolatedClient(FlaskClient):
+    """Serves each request in a fresh context, as a real server would.
+
+    The test's own app context (and its ``g``, its session) stays out of the request: the
+    test's transaction is committed first, as another process's would be, and the request
+    gets its own app context, ``g`` and database session.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(base_config(database_url))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -9,9 +9,10 @@ from backoffice.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-# Endpoints reachable without a token, and those a signed-in browser may also use.
-PUBLIC_ENDPOINTS = {"api.login"}
-SESSION_OR_TOKEN_ENDPOINTS = {"api.schema", "api.docs"}
+# Endpoints that need no token (the docs page signs people in itself), and the schema,
+# which a signed-in browser may also read.
+PUBLIC_ENDPOINTS = {"api.login", "api.docs"}
+SESSION_OR_TOKEN_ENDPOINTS = {"api.schema"}
 
 
 @bp.before_request

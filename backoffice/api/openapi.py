@@ -1,0 +1,283 @@
+"""The OpenAPI 3 document, generated from the same field specs and filter set the API uses,
+and the page that renders it (server-side, nothing fetched)."""
+
+from typing import Any
+
+from flask import jsonify, render_template
+
+from backoffice.api.auth import requires
+from backoffice.api.blueprint import bp
+from backoffice.api.schemas import CHANNEL_FIELDS, ORDERS_INFO_SCHEMA
+from backoffice.auth.access import role_required
+from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.schema import CUSTOMER_FIELDS
+from backoffice.fields import Field
+from backoffice.querying import JsonMethodFilter, RelatedFilter
+
+
+def _object(fields: dict[str, Field], *, writable: bool, required: bool) -> dict[str, Any]:
+    chosen = {n: f for n, f in fields.items() if not (writable and f.read_only)}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {n: f.json_schema() for n, f in chosen.items()},
+    }
+    if writable and required:
+        schema["required"] = [n for n, f in chosen.items() if f.required]
+    if not writable:
+        schema["required"] = list(chosen)
+    return schema
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
+
+
+ERROR = _json(_ref("Error"), "An error, in DRF's words")
+VALIDATION = _json(_ref("ValidationError"), "Validation errors by field")
+NOT_ACCEPTABLE = _json(_ref("NotAcceptable"), "A rule refused the change")
+AUTH_ERRORS = {"401": ERROR, "403": ERROR}
+
+
+def _filter_parameters() -> list[dict[str, Any]]:
+    params = []
+    for name, spec in CustomerFilterSet.filters.items():
+        if isinstance(spec, RelatedFilter):
+            params += [_query(f"{name}__{field}") for field in spec.fields]
+        elif isinstance(spec, JsonMethodFilter):
+            continue  # ``attributes__<key>``: the key is free, so it cannot be listed
+        else:
+            for lookup in (*spec.lookups, *spec.hidden_lookups):
+                params.append(_query(name if lookup == "exact" else f"{name}__{lookup}"))
+    return params
+
+
+def _query(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema or {"type": "string"}}
+
+
+PAGE_PARAMETERS = [
+    _query("page", {"type": "integer", "minimum": 1}),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+PK = {"name": "pk", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+CHANNEL_ID = {
+    "name": "channel_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def _page_of(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["count", "next", "previous", "results"],
+        "properties": {
+            "count": {"type": "integer"},
+            "next": {"type": "string", "nullable": True},
+            "previous": {"type": "string", "nullable": True},
+            "results": {"type": "array", "items": _ref(item)},
+        },
+    }
+
+
+def _list_operation(summary: str, item: str, *, filtered: bool = True) -> dict[str, Any]:
+    params = [*PAGE_PARAMETERS]
+    if filtered:
+        params += [_query("ordering"), *_filter_parameters()]
+    return {
+        "summary": summary,
+        "parameters": params,
+        "responses": {"200": _json(_page_of(item)), "400": VALIDATION, "404": ERROR, **AUTH_ERRORS},
+    }
+
+
+def _write_operation(summary: str, body: str, status: str, extra: dict | None = None) -> dict:
+    return {
+        "summary": summary,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(body)}}},
+        "responses": {
+            status: _json(_ref("Customer")),
+            "400": VALIDATION,
+            "404": ERROR,
+            "406": NOT_ACCEPTABLE,
+            "412": ERROR,
+            "415": ERROR,
+            **AUTH_ERRORS,
+            **(extra or {}),
+        },
+    }
+
+
+def _read_operation(summary: str, schema: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "responses": {"200": _json(_ref(schema)), "404": ERROR, **AUTH_ERRORS},
+    }
+
+
+def _customer_paths() -> dict[str, Any]:
+    detail = {
+        "get": _read_operation("One customer", "Customer"),
+        "put": _write_operation(
+            "Replace a customer (email, channel, channel_code required)", "CustomerInput", "200"
+        ),
+        "patch": _write_operation("Change some fields of a customer", "CustomerPatch", "200"),
+    }
+    listing = {
+        "get": _list_operation("Customers, paged and filtered", "Customer"),
+        "post": _write_operation("Create a customer", "CustomerInput", "201"),
+    }
+    scoped_listing = {
+        "get": _list_operation("A channel's customers", "Customer"),
+        "post": _write_operation("Create a customer of this channel", "CustomerPatch", "201"),
+    }
+    return {
+        "/api/v1/customers/": listing,
+        "/api/v1/customers/detailed/": {
+            "get": _list_operation("Customers with channel and orders_info", "CustomerDetailed")
+        },
+        "/api/v1/customers/{pk}/": {"parameters": [PK], **detail},
+        "/api/v1/customers/{pk}/detailed/": {
+            "parameters": [PK],
+            "get": _read_operation("One customer with channel and orders_info", "CustomerDetailed"),
+        },
+        "/api/v1/customers/{pk}/anonymize/": {
+            "parameters": [PK],
+            "post": {
+                "summary": "Erase the customer's personal data for good (supervisor)",
+                "responses": {"200": _json(_ref("Customer")), "404": ERROR, **AUTH_ERRORS},
+            },
+        },
+        "/api/v1/channel/{channel_id}/customers/": {"parameters": [CHANNEL_ID], **scoped_listing},
+        "/api/v1/channel/{channel_id}/customers/{pk}/": {
+            "parameters": [CHANNEL_ID, PK],
+            **detail,
+            "put": _write_operation("Replace a customer of this channel", "CustomerPatch", "200"),
+        },
+    }
+
+
+def _other_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/channels/": {
+            "get": _list_operation("Channels", "Channel", filtered=False),
+            "post": {
+                "summary": "Create a channel (admin)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("ChannelInput")}},
+                },
+                "responses": {
+                    "201": _json(_ref("Channel")),
+                    "400": VALIDATION,
+                    "415": ERROR,
+                    **AUTH_ERRORS,
+                },
+            },
+        },
+        "/api/v1/channels/{pk}/": {
+            "parameters": [PK],
+            "get": _read_operation("One channel", "Channel"),
+        },
+        "/api/v1/auth/login/": {
+            "post": {
+                "summary": "A token for an email and password",
+                "security": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("Login")}},
+                },
+                "responses": {
+                    "200": _json(_ref("Token")),
+                    "400": VALIDATION,
+                    "415": ERROR,
+                    "429": ERROR,
+                },
+            }
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    customer = _object(CUSTOMER_FIELDS, writable=False, required=True)
+    detailed = _object(CUSTOMER_FIELDS, writable=False, required=True)
+    detailed["properties"] = {
+        **detailed["properties"],
+        "channel": _ref("Channel"),
+        "orders_info": ORDERS_INFO_SCHEMA,
+    }
+    detailed["required"] = [*detailed["required"], "orders_info"]
+    messages = {"type": "array", "items": {"type": "string"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Backoffice API",
+            "version": "1",
+            "description": "A replica of Omnitron's /api/v1/customers/. "
+            "Authenticate with `Authorization: Token <key>`.",
+        },
+        "security": [{"tokenAuth": []}],
+        "paths": {**_customer_paths(), **_other_paths()},
+        "components": {
+            "securitySchemes": {
+                "tokenAuth": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`Token <key>`",
+                }
+            },
+            "schemas": {
+                "Customer": customer,
+                "CustomerDetailed": detailed,
+                "CustomerInput": _object(CUSTOMER_FIELDS, writable=True, required=True),
+                "CustomerPatch": _object(CUSTOMER_FIELDS, writable=True, required=False),
+                "Channel": _object(CHANNEL_FIELDS, writable=False, required=True),
+                "ChannelInput": _object(CHANNEL_FIELDS, writable=True, required=True),
+                "Login": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                },
+                "Token": {
+                    "type": "object",
+                    "required": ["key"],
+                    "properties": {"key": {"type": "string"}},
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["detail"],
+                    "properties": {"detail": {"type": "string"}},
+                },
+                "ValidationError": {
+                    "type": "object",
+                    "additionalProperties": {"oneOf": [messages, {"type": "string"}]},
+                },
+                "NotAcceptable": {
+                    "type": "object",
+                    "required": ["non_field_errors", "error_code"],
+                    "properties": {
+                        "non_field_errors": {"type": "string"},
+                        "error_code": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+
+
+@bp.route("/schema/", methods=["GET"], endpoint="schema")
+@requires("agent")
+def schema():
+    return jsonify(openapi_document())
+
+
+@bp.route("/docs/", methods=["GET"], endpoint="docs")
+@role_required("agent")  # a page for people: signed-in staff, redirected to sign-in otherwise
+def docs():
+    return render_template("api/docs.html", doc=openapi_document())
