@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from backoffice.audit.models import AuditEvent
+from backoffice.channels.models import Channel
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
@@ -97,3 +98,42 @@ def quick_search(term: str, limit: int = 20) -> Select:
     else:
         conditions.append(Customer.last_name == term)
     return select(Customer).where(or_(*conditions)).order_by(Customer.id).limit(limit)
+
+
+# -- reads for the HTML pages ------------------------------------------------------------------
+
+
+def all_channels() -> list[Channel]:
+    """Every channel, by name: the choices of the channel fields and the chips' labels."""
+    return list(db.session.scalars(select(Channel).order_by(Channel.name, Channel.id)))
+
+
+def quick_search_results(term: str, limit: int = 20) -> list[Customer]:
+    """Up to ``limit`` customers that ``quick_search`` finds."""
+    return list(db.session.scalars(quick_search(term, limit)))
+
+
+def recently_changed(limit: int = 10) -> list[Customer]:
+    """The customers changed most recently, newest first."""
+    return list(
+        db.session.scalars(
+            select(Customer)
+            .order_by(Customer.modified_date.desc(), Customer.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def changes_since(customer: Customer, version: int) -> list[AuditEvent]:
+    """The customer's audit events after ``version``, oldest first: what changed meanwhile."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "customer",
+                AuditEvent.object_id == customer.id,
+                AuditEvent.object_version > version,
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
