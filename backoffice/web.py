@@ -38,11 +38,13 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from backoffice.api import bp as api_bp
     from backoffice.auth.views import bp as auth_bp
+    from backoffice.customers.views import bp as customers_bp
     from backoffice.main.views import bp as main_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(customers_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

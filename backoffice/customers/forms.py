@@ -1,0 +1,271 @@
+"""The customer forms: profile (new and edit), consents, anonymization and the list's filters."""
+
+import json
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Form,
+    IntegerField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from backoffice.audit.models import AuditEvent
+from backoffice.audit.service import jsonable
+from backoffice.channels.models import Channel
+from backoffice.customers.models import CONSENT_FIELDS, GENDERS, USER_TYPES, Customer
+
+YES_NO_ANY = [SelectChoice("", "Any"), SelectChoice("true", "Yes"), SelectChoice("false", "No")]
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _choices(values: tuple[str, ...], blank: str) -> list[SelectChoice]:
+    return [SelectChoice("", blank), *(SelectChoice(v, v.capitalize()) for v in values)]
+
+
+def _channel_choices(channels: list[Channel]) -> list[SelectChoice]:
+    return [SelectChoice(str(channel.id), channel.name) for channel in channels]
+
+
+class JSONObjectField(TextAreaField):
+    """A JSON object edited as text; anything but an object is a clear field error."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return json.dumps(self.data or {}, indent=2, ensure_ascii=False, sort_keys=True)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        self.data = {}
+        if not text:
+            return
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(
+                f"This is not valid JSON ({exc.msg}, line {exc.lineno}, column {exc.colno})."
+            ) from exc
+        if not isinstance(value, dict):
+            raise ValueError('Enter a JSON object in braces, like {"size": "M"}.')
+        self.data = value
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a group of checkboxes (friendlier than a multiple select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class VersionField(IntegerField):
+    """The version the form was read at: the optimistic lock a save is checked against."""
+
+    widget = HiddenInput()
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+TEXT = [Optional(), Length(max=255)]
+
+
+class CustomerForm(FlaskForm):
+    """The profile fields shared by "new" and "edit"."""
+
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+    )
+    first_name = StringField("First name", validators=TEXT, filters=[_strip])
+    last_name = StringField("Last name", validators=TEXT, filters=[_strip])
+    phone_number = StringField("Phone", validators=[Optional(), Length(max=128)], filters=[_strip])
+    channel_code = StringField(
+        "Channel code", validators=[DataRequired(), Length(max=64)], filters=[_strip]
+    )
+    erp_code = StringField("ERP code", validators=[Optional(), Length(max=64)], filters=[_strip])
+    gender = SelectField("Gender", choices=_choices(GENDERS, "Not given"))
+    user_type = SelectField("User type", choices=_choices(USER_TYPES, "Not given"))
+    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    is_active = BooleanField("Active", default=True)
+    attributes = JSONObjectField("Attributes (JSON object)")
+    extra_field = JSONObjectField("Extra field (JSON object)")
+
+    profile_fields = (
+        "email",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "channel_code",
+        "erp_code",
+        "gender",
+        "user_type",
+        "date_of_birth",
+        "is_active",
+        "attributes",
+        "extra_field",
+    )
+    # Groups of fields, as the form template shows them.
+    layout: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("Person", ("email", "first_name", "last_name", "phone_number", "gender", "date_of_birth")),
+        ("Account", ("channel_code", "erp_code", "user_type", "is_active")),
+        ("Data", ("attributes", "extra_field")),
+    )
+
+    def customer_fields(self) -> dict[str, Any]:
+        """The submitted profile as the service takes it: blanks become None where allowed."""
+        values = {name: self[name].data for name in self.profile_fields}
+        for name in ("phone_number", "erp_code", "gender", "user_type"):
+            values[name] = values[name] or None
+        for name in ("first_name", "last_name"):
+            values[name] = values[name] or ""
+        return values
+
+
+class NewCustomerForm(CustomerForm):
+    channel = SelectField("Channel", validators=[InputRequired(message="Choose a channel.")])
+    email_allowed = BooleanField("Email allowed")
+    sms_allowed = BooleanField("SMS allowed")
+    call_allowed = BooleanField("Calls allowed")
+
+    layout = (
+        ("Channel", ("channel", "channel_code")),
+        ("Person", ("email", "first_name", "last_name", "phone_number", "gender", "date_of_birth")),
+        ("Account", ("erp_code", "user_type", "is_active")),
+        ("Consents", CONSENT_FIELDS),
+        ("Data", ("attributes", "extra_field")),
+    )
+
+    def __init__(self, channels: list[Channel], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.channel.choices = [SelectChoice("", "Choose a channel…"), *_channel_choices(channels)]
+
+    def customer_fields(self) -> dict[str, Any]:
+        values = super().customer_fields()
+        values.update({name: self[name].data for name in CONSENT_FIELDS})
+        return values
+
+
+class EditCustomerForm(CustomerForm):
+    version = VersionField(validators=[InputRequired()])
+
+
+class ConsentsForm(FlaskForm):
+    email_allowed = BooleanField("Email allowed")
+    sms_allowed = BooleanField("SMS allowed")
+    call_allowed = BooleanField("Calls allowed")
+    version = VersionField(validators=[InputRequired()])
+
+    profile_fields = CONSENT_FIELDS
+    layout = (("Consents", CONSENT_FIELDS),)
+
+    def customer_fields(self) -> dict[str, Any]:
+        return {name: self[name].data for name in CONSENT_FIELDS}
+
+
+class AnonymizeForm(FlaskForm):
+    confirm_email = StringField(
+        "Type the customer's email to confirm",
+        validators=[DataRequired(message="Type the customer's email.")],
+        filters=[_strip],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    layout = (("Confirm", ("confirm_email",)),)
+
+    def __init__(self, expected_email: str, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.expected_email = expected_email
+
+    def validate_confirm_email(self, field: StringField) -> None:
+        if (field.data or "").lower() != self.expected_email.lower():
+            raise ValidationError("That is not this customer's email. Type it exactly as shown.")
+
+
+# -- optimistic locking ------------------------------------------------------------------------
+
+
+def rebase(form: CustomerForm | ConsentsForm, customer: Customer, events: list[AuditEvent]):
+    """Move a stale form onto the customer's current version after a refused save.
+
+    A field someone else changed meanwhile and this person left alone takes the current value;
+    a field both changed keeps this person's value and gets a note. Saving again is then a
+    deliberate choice made with the other changes in view. Returns the names of the fields
+    both changed.
+    """
+    submitted = form.customer_fields()
+    base: dict[str, Any] = {}
+    for event in events:
+        for field, (old, _new) in event.changes.items():
+            base.setdefault(field, old)
+    clashes = []
+    for field, old in base.items():
+        if field not in submitted:
+            continue
+        current = getattr(customer, field)
+        if jsonable(submitted[field]) == old:
+            form[field].data = current
+            form[field].raw_data = None
+        elif jsonable(submitted[field]) != jsonable(current):
+            clashes.append(field)
+    form.version.data = customer.version
+    form.version.raw_data = None
+    return clashes
+
+
+# -- the list's filter panel -------------------------------------------------------------------
+
+
+class CustomerFilterForm(Form):
+    """A friendly editor of the list's query string; field names are the API's parameters.
+
+    The few friendly-only names (``created_until``, ``attribute_key``…) are translated into
+    the API's language before the list runs; see ``listing.canonical_args``.
+    """
+
+    email__startswith = SearchField("Email starts with")
+    first_name = StringField("First name")
+    last_name = StringField("Last name")
+    phone_number = StringField("Phone")
+    channel = CheckboxesField("Channels", choices=[])
+    channel_code = StringField("Channel code")
+    erp_code = StringField("ERP code")
+    mapping__code = StringField("Mapping code")
+    is_active = SelectField("Active", choices=YES_NO_ANY)
+    email_allowed = SelectField("Email allowed", choices=YES_NO_ANY)
+    sms_allowed = SelectField("SMS allowed", choices=YES_NO_ANY)
+    call_allowed = SelectField("Calls allowed", choices=YES_NO_ANY)
+    gender = SelectField("Gender", choices=_choices(GENDERS, "Any"))
+    user_type = SelectField("User type", choices=_choices(USER_TYPES, "Any"))
+    created_date__gte = StringField("Created from", render_kw={"type": "date"})
+    created_until = StringField("Created until", render_kw={"type": "date"})
+    modified_date__gte = StringField("Modified from", render_kw={"type": "date"})
+    modified_until = StringField("Modified until", render_kw={"type": "date"})
+    date_of_birth = StringField("Date of birth", render_kw={"type": "date"})
+    attribute_key = StringField("Attribute key")
+    attribute_value = StringField("Attribute value")
+
+    layout = (
+        ("Person", ("email__startswith", "first_name", "last_name", "phone_number")),
+        ("Channel and codes", ("channel", "channel_code", "erp_code", "mapping__code")),
+        ("Status", ("is_active", "email_allowed", "sms_allowed", "call_allowed")),
+        ("Profile", ("gender", "user_type", "date_of_birth")),
+        ("Dates", ("created_date__gte", "created_until", "modified_date__gte", "modified_until")),
+        ("Attribute", ("attribute_key", "attribute_value")),
+    )
+
+    def __init__(self, channels: list[Channel], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.channel.choices = _channel_choices(channels)

@@ -1,0 +1,180 @@
+"""The list page's query string: the filter form in and out of the API's language, and chips."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+DEFAULT_ORDERING = "-created_date"
+# Not filters: "clear all" and the filter form keep them.
+VIEW_PARAMS = ("ordering", "limit")
+# "Until <day>" includes the whole day: it is "before the next day" in the API's language.
+UNTIL = {"created_until": "created_date__lt", "modified_until": "modified_date__lt"}
+ATTRIBUTE = "attributes__"
+
+LABELS = {
+    "email": "Email",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "phone_number": "Phone",
+    "channel": "Channel",
+    "channel_code": "Channel code",
+    "erp_code": "ERP code",
+    "is_active": "Active",
+    "email_allowed": "Email allowed",
+    "sms_allowed": "SMS allowed",
+    "call_allowed": "Calls allowed",
+    "gender": "Gender",
+    "user_type": "User type",
+    "created_date": "Created",
+    "modified_date": "Modified",
+    "date_joined": "Joined",
+    "date_of_birth": "Date of birth",
+    "id": "Id",
+    "pk": "Id",
+    "attributes": "Attribute",
+    "extra_field": "Extra field",
+    "mapping": "Mapping",
+}
+DATES = {"created_date", "modified_date", "date_joined", "date_of_birth"}
+BOOLEANS = {"is_active", "email_allowed", "sms_allowed", "call_allowed"}
+DATE_WORDS = {"gt": "after", "gte": "from", "lt": "before", "lte": "until", "date": "on"}
+WORDS = {"startswith": "starts with", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in"}
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    value: str
+    remove_url: str
+
+
+def query_url(path: str, args: MultiDict) -> str:
+    pairs = list(args.items(multi=True))
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def with_changes(args: MultiDict, **changes: str | int | None) -> MultiDict:
+    """A copy of ``args`` with each named parameter set to one value, or removed by None."""
+    changed = MultiDict(args)
+    for key, value in changes.items():
+        changed.pop(key, None)
+        if value is not None:
+            changed[key] = str(value)
+    return changed
+
+
+def canonical_args(args: MultiDict) -> MultiDict:
+    """The query string in the API's language: blanks dropped, friendly fields translated.
+
+    An attribute key without a value (or the reverse) is kept as typed, for the form to flag.
+    """
+    canonical: MultiDict = MultiDict()
+    for key, value in args.items(multi=True):
+        if not value.strip() or key in ("attribute_key", "attribute_value"):
+            continue
+        if key in UNTIL:
+            canonical.add(UNTIL[key], _shift_day(value, 1))
+        else:
+            canonical.add(key, value)
+    attribute_key = args.get("attribute_key", "").strip()
+    attribute_value = args.get("attribute_value", "").strip()
+    if attribute_key and attribute_value:
+        canonical.add(ATTRIBUTE + attribute_key, attribute_value)
+    elif attribute_key:
+        canonical.add("attribute_key", attribute_key)
+    elif attribute_value:
+        canonical.add("attribute_value", attribute_value)
+    return canonical
+
+
+def is_canonical(args: MultiDict) -> bool:
+    return sorted(args.items(multi=True)) == sorted(canonical_args(args).items(multi=True))
+
+
+def form_args(args: MultiDict) -> MultiDict:
+    """The filter form's view of a canonical query string (the reverse of canonical_args)."""
+    shown: MultiDict = MultiDict()
+    friendly = {param: name for name, param in UNTIL.items()}
+    for key, value in args.items(multi=True):
+        if key in friendly:
+            shown.add(friendly[key], _shift_day(value, -1))
+        elif key.startswith(ATTRIBUTE) and "attribute_key" not in shown:
+            shown.add("attribute_key", key.removeprefix(ATTRIBUTE))
+            shown.add("attribute_value", value)
+        else:
+            shown.add(key, value)
+    return shown
+
+
+def form_errors(args: MultiDict) -> dict[str, list[str]]:
+    """Errors of the friendly-only fields, keyed like the engine's errors."""
+    if args.get("attribute_key") and not args.get("attribute_value"):
+        return {"attribute_value": ["Give the value the attribute must have."]}
+    if args.get("attribute_value") and not args.get("attribute_key"):
+        return {"attribute_key": ["Give the attribute's key."]}
+    return {}
+
+
+def field_for(param: str) -> str:
+    """The filter form field that edits ``param``."""
+    friendly = {api: name for name, api in UNTIL.items()}
+    if param in friendly:
+        return friendly[param]
+    if param.startswith(ATTRIBUTE):
+        return "attribute_value"
+    return param
+
+
+def chips(
+    applied: list[tuple[str, str]], args: MultiDict, path: str, channels: dict[str, str]
+) -> list[Chip]:
+    """One removable chip per applied (parameter, value) pair."""
+    made = []
+    for param, value in applied:
+        remaining = MultiDict(
+            (key, v) for key, v in args.items(multi=True) if (key, v) != (param, value)
+        )
+        remaining.pop("page", None)
+        label, shown = chip_label(param, value, channels)
+        made.append(Chip(label, shown, query_url(path, remaining)))
+    return made
+
+
+def clear_url(args: MultiDict, path: str) -> str:
+    return query_url(path, MultiDict((k, v) for k, v in args.items(multi=True) if k in VIEW_PARAMS))
+
+
+def chip_label(param: str, value: str, channels: dict[str, str]) -> tuple[str, str]:
+    name, _, lookup = param.partition("__")
+    label = LABELS.get(name, name)
+    if name in ("attributes", "extra_field", "mapping"):
+        return f"{label} {lookup}", value
+    if name == "channel":
+        return label, channels.get(value.strip(), value)
+    if name in BOOLEANS:
+        return label, {"true": "yes", "1": "yes", "false": "no", "0": "no"}.get(value, value)
+    if value == "null":
+        return label, "empty"
+    if param in UNTIL.values() and _is_day(value):
+        return f"{label} until", _shift_day(value, -1)
+    words = DATE_WORDS if name in DATES else WORDS
+    return f"{label} {words.get(lookup, '')}".strip(), value
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return len(value.strip()) == 10
+
+
+def _shift_day(value: str, days: int) -> str:
+    """The day ``days`` after ``value``; anything but a day is left for the engine to judge."""
+    if not _is_day(value):
+        return value
+    return (date.fromisoformat(value.strip()) + timedelta(days=days)).isoformat()

@@ -1,0 +1,243 @@
+"""Customer pages: list with filters, quick search, detail, create, edit, consents, anonymize."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from backoffice.audit.context import audit_context_from_request
+from backoffice.auth.access import role_required
+from backoffice.customers import listing
+from backoffice.customers.display import TEMPLATE_FILTERS
+from backoffice.customers.errors import (
+    CustomerAnonymizedError,
+    CustomerDuplicatedFieldException,
+    CustomerVersionConflict,
+)
+from backoffice.customers.forms import (
+    AnonymizeForm,
+    ConsentsForm,
+    CustomerFilterForm,
+    EditCustomerForm,
+    NewCustomerForm,
+    rebase,
+)
+from backoffice.customers.models import Customer
+from backoffice.customers.queries import (
+    all_channels,
+    changes_since,
+    customer_filters,
+    customer_history,
+    customer_orders,
+    customer_page,
+    orders_info,
+    quick_search_results,
+)
+from backoffice.customers.service import CustomerService
+from backoffice.extensions import db
+from backoffice.querying import InvalidPage, parse_limit, parse_page_number
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+for _name, _filter in TEMPLATE_FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
+
+ORDERS_PER_PAGE = 10
+SEARCH_LIMIT = 20
+DUPLICATE = "Another customer of this channel already has this channel code."
+ANONYMIZED = "This customer has been anonymized: their data can no longer be changed."
+
+
+@bp.get("/", endpoint="list")
+@role_required("agent")
+def customer_list():
+    if not listing.is_canonical(request.args):
+        return redirect(listing.query_url(request.path, listing.canonical_args(request.args)))
+    args = request.args
+    channels = all_channels()
+    filters = customer_filters(listing.with_changes(args, ordering=_ordering()))
+    errors = {**filters.errors, **listing.form_errors(args)}
+    form = CustomerFilterForm(channels, formdata=listing.form_args(args))
+    page = None
+    if not errors:
+        try:
+            page = customer_page(filters, parse_page_number(args.get("page")), _page_size())
+        except InvalidPage:
+            abort(404)
+    return render_template(
+        "customers/list.html",
+        form=form,
+        page=page,
+        other_errors=_place_errors(form, errors),
+        chips=listing.chips(
+            filters.applied, args, request.path, {str(c.id): c.name for c in channels}
+        ),
+        clear_url=listing.clear_url(args, request.path),
+        page_sizes=listing.PAGE_SIZES,
+        page_size=_page_size(),
+    )
+
+
+@bp.get("/search", endpoint="search")
+@role_required("agent")
+def search():
+    term = request.args.get("q", "").strip()
+    if not term:
+        return redirect(url_for(".list"))
+    found = quick_search_results(term, SEARCH_LIMIT + 1)
+    if len(found) == 1:
+        return redirect(url_for(".detail", pk=found[0].id))
+    return render_template(
+        "customers/search.html",
+        term=term,
+        customers=found[:SEARCH_LIMIT],
+        more=len(found) > SEARCH_LIMIT,
+    )
+
+
+@bp.get("/<int:pk>/", endpoint="detail")
+@role_required("agent")
+def detail(pk: int):
+    customer = db.get_or_404(Customer, pk)
+    try:
+        number = parse_page_number(request.args.get("orders_page"))
+        orders = customer_orders(customer, number, ORDERS_PER_PAGE)
+    except InvalidPage:
+        abort(404)
+    return render_template(
+        "customers/detail.html",
+        customer=customer,
+        info=orders_info([customer.id])[customer.id],
+        orders=orders,
+        history=customer_history(customer),
+        consents_form=ConsentsForm(obj=customer),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"], endpoint="new")
+@role_required("agent")
+def new():
+    form = NewCustomerForm(all_channels())
+    if form.validate_on_submit():
+        fields = form.customer_fields()
+        try:
+            customer = CustomerService().create_customer(
+                int(form.channel.data),
+                fields.pop("channel_code"),
+                audit_context_from_request("web"),
+                **fields,
+            )
+        except CustomerDuplicatedFieldException:
+            form.channel_code.errors.append(DUPLICATE)
+        else:
+            flash("Customer created.", "success")
+            return redirect(url_for(".detail", pk=customer.id))
+    return render_template("customers/form.html", form=form, customer=None)
+
+
+@bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
+@role_required("agent")
+def edit(pk: int):
+    customer = db.get_or_404(Customer, pk)
+    if customer.is_anonymized:
+        return _refuse_anonymized(customer)
+    form = EditCustomerForm(obj=customer)
+    outcome = _save(customer, form) if form.validate_on_submit() else {}
+    if isinstance(outcome, Response):
+        return outcome
+    return render_template("customers/form.html", form=form, customer=customer, **outcome)
+
+
+@bp.route("/<int:pk>/consents", methods=["GET", "POST"], endpoint="consents")
+@role_required("agent")
+def consents(pk: int):
+    customer = db.get_or_404(Customer, pk)
+    if customer.is_anonymized:
+        return _refuse_anonymized(customer)
+    form = ConsentsForm(obj=customer)
+    outcome = _save(customer, form) if form.validate_on_submit() else {}
+    if isinstance(outcome, Response):
+        return outcome
+    return render_template("customers/consents.html", form=form, customer=customer, **outcome)
+
+
+@bp.route("/<int:pk>/anonymize", methods=["GET", "POST"], endpoint="anonymize")
+@role_required("supervisor")
+def anonymize(pk: int):
+    customer = db.get_or_404(Customer, pk)
+    if customer.is_anonymized:
+        flash("This customer is already anonymized.", "info")
+        return redirect(url_for(".detail", pk=customer.id))
+    form = AnonymizeForm(customer.email)
+    if form.validate_on_submit():
+        CustomerService().anonymize_customer(customer, audit_context_from_request("web"))
+        flash("The customer has been anonymized.", "success")
+        return redirect(url_for(".detail", pk=customer.id))
+    return render_template("customers/anonymize.html", form=form, customer=customer)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response | dict:
+    """Save a validated form: a redirect once saved, else what the page must show besides
+    the form's own errors (on a conflict: what changed meanwhile, and the clashing fields)."""
+    read_at = form.version.data
+    try:
+        CustomerService().update_customer(
+            customer,
+            audit_context_from_request("web"),
+            expected_version=read_at,
+            **form.customer_fields(),
+        )
+    except CustomerVersionConflict:
+        events = changes_since(customer, read_at)
+        return {"meanwhile": events, "clashes": rebase(form, customer, events)}
+    except CustomerDuplicatedFieldException:
+        form.channel_code.errors.append(DUPLICATE)
+        return {}
+    except CustomerAnonymizedError:
+        return _refuse_anonymized(customer)
+    if customer.version == read_at:
+        flash("Nothing to save: no value was changed.", "info")
+    else:
+        flash("Changes saved.", "success")
+    return redirect(url_for(".detail", pk=customer.id))
+
+
+def _refuse_anonymized(customer: Customer) -> Response:
+    flash(ANONYMIZED, "warning")
+    return redirect(url_for(".detail", pk=customer.id))
+
+
+def _ordering() -> str:
+    return request.args.get("ordering") or listing.DEFAULT_ORDERING
+
+
+def _page_size() -> int:
+    return parse_limit(request.args.get("limit"), listing.DEFAULT_PAGE_SIZE, listing.PAGE_SIZES[-1])
+
+
+def _place_errors(form: CustomerFilterForm, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Show each error beside the field that edits its parameter; return those without one."""
+    others = {}
+    for param, messages in errors.items():
+        name = listing.field_for(param)
+        if name in form:
+            form[name].errors = list(messages)
+        else:
+            others[param] = messages
+    return others
+
+
+@bp.app_template_global()
+def url_with(**changes: str | int | None) -> str:
+    """This page's URL with some query parameters changed (None removes one)."""
+    return listing.query_url(request.path, listing.with_changes(request.args, **changes))
+
+
+@bp.app_template_global()
+def sorting(key: str) -> dict:
+    """The link and state of a sortable column whose ordering is ``key`` (e.g. ``email``)."""
+    descending = ",".join(f"-{part}" for part in key.split(","))
+    current = _ordering()
+    state = {key: "ascending", descending: "descending"}.get(current)
+    target = descending if state == "ascending" else key
+    return {"url": url_with(ordering=target, page=None), "state": state}
