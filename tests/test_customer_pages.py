@@ -1,0 +1,333 @@
+"""Customer pages, read side: who may see what, the filtered list, quick search and detail."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from sqlalchemy import event
+
+from backoffice.audit.context import AuditContext
+from backoffice.customers.service import CustomerService
+from backoffice.extensions import db
+from backoffice.orders.models import Order
+from tests.builders import make_channel, make_customer
+from tests.conftest import sign_in
+
+XSS = "<script>alert(1)</script>"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def make_order(customer, number: str, days_ago: int, amount: str = "10.00", **fields) -> Order:
+    order = Order(
+        channel_id=customer.channel_id,
+        number=number,
+        customer_id=customer.id,
+        amount=Decimal(amount),
+        created_date=datetime(2024, 6, 1, tzinfo=UTC) - timedelta(days=days_ago),
+        **fields,
+    )
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def error_beside(html: str, field_id: str) -> str:
+    """The error list rendered right after the field ``field_id``."""
+    match = re.search(rf'<ul class="errors" id="{field_id}-errors">(.*?)</ul>', html, re.S)
+    return unescape(match.group(1)) if match else ""
+
+
+# -- access ------------------------------------------------------------------------------------
+
+AGENT_PAGES = ["/customers/", "/customers/search?q=x", "/customers/{pk}/", "/customers/new",
+               "/customers/{pk}/edit", "/customers/{pk}/consents"]  # fmt: skip
+SUPERVISOR_PAGES = ["/customers/{pk}/anonymize"]
+
+
+@pytest.fixture
+def customer(channel):
+    return make_customer(channel, first_name="Ada", last_name="Lovelace", email="ada@example.com")
+
+
+@pytest.mark.parametrize("path", AGENT_PAGES + SUPERVISOR_PAGES)
+def test_every_page_sends_a_stranger_to_sign_in(client, customer, path):
+    response = client.get(path.format(pk=customer.id))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "admin"])
+@pytest.mark.parametrize("path", AGENT_PAGES)
+def test_every_role_may_use_the_agent_pages(app, users, customer, role, path):
+    client = sign_in(app.test_client(), users[role])
+    response = client.get(path.format(pk=customer.id))
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:  # a single quick-search hit opens the customer
+        assert response.headers["Location"] == f"/customers/{customer.id}/"
+
+
+def test_agents_may_not_anonymize(agent_client, customer):
+    path = f"/customers/{customer.id}/anonymize"
+    assert agent_client.get(path).status_code == 403
+    response = agent_client.post(path, data={"confirm_email": customer.email})
+    assert response.status_code == 403
+    assert "Your role does not allow this" in text(response)
+    assert not customer.is_anonymized
+
+
+@pytest.mark.parametrize("role_client", ["supervisor_client", "admin_client"])
+def test_supervisors_and_admins_may_anonymize(request, customer, role_client):
+    client = request.getfixturevalue(role_client)
+    assert client.get(f"/customers/{customer.id}/anonymize").status_code == 200
+
+
+def test_an_unknown_customer_is_a_404_in_the_layout(agent_client):
+    response = agent_client.get("/customers/999999/")
+    assert response.status_code == 404 and "Skip to content" in text(response)
+
+
+def test_the_header_has_navigation_and_the_quick_search_on_every_page(agent_client, customer):
+    for path in ("/", "/customers/", f"/customers/{customer.id}/", "/customers/new"):
+        html = text(agent_client.get(path))
+        assert 'action="/customers/search"' in html and 'name="q"' in html
+        assert 'for="quick-search"' in html and 'href="/customers/new"' in html
+
+
+# -- list --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def crowd(channel):
+    """Four customers over two channels, with distinct emails, dates and consents."""
+    other = make_channel(name="Other Shop")
+    made = {
+        "ann": make_customer(channel, email="ann@example.com", first_name="Ann", sms_allowed=True),
+        "anna": make_customer(other, email="anna@example.com", first_name="Anna", is_active=False),
+        "bob": make_customer(channel, email="bob@example.com", first_name="Bob", user_type="guest"),
+        "cem": make_customer(other, email="cem@example.com", first_name="Cem",
+                             attributes={"size": "M"}),
+    }  # fmt: skip
+    days = {"ann": "2024-01-10", "anna": "2024-01-31", "bob": "2024-02-01", "cem": "2024-03-05"}
+    for key, day in days.items():
+        made[key].created_date = datetime.fromisoformat(f"{day}T23:30:00+00:00")
+    db.session.commit()
+    made["other"] = other
+    return made
+
+
+def listed(response) -> list[str]:
+    return re.findall(r'<td data-label="Email" class="email">([^<]+)</td>', text(response))
+
+
+def test_the_list_shows_every_column(agent_client, crowd):
+    html = text(agent_client.get("/customers/"))
+    for header in ("Name", "Email", "Channel", "Channel code", "Phone", "Active", "Consents",
+                   "User type", "Created"):  # fmt: skip
+        assert f">{header}" in html
+    assert "4</strong> customers" in html
+    assert "Other Shop" in html and "✓</span> SMS" in html and "guest" in html
+
+
+def test_the_query_string_is_the_api_filter_language(agent_client, crowd):
+    other = crowd["other"].id
+    response = agent_client.get(f"/customers/?email__startswith=ann&channel={other}")
+    assert listed(response) == ["anna@example.com"]
+    response = agent_client.get(
+        f"/customers/?channel={crowd['ann'].channel_id}&channel={other}&is_active=true"
+        "&ordering=email"
+    )
+    assert listed(response) == ["ann@example.com", "bob@example.com", "cem@example.com"]
+
+
+def test_the_default_order_is_newest_first_and_columns_sort(agent_client, crowd):
+    assert listed(agent_client.get("/customers/"))[0] == "cem@example.com"
+    html = text(agent_client.get("/customers/?ordering=email"))
+    assert re.search(
+        r'aria-sort="ascending">\s*<a class="sort" href="/customers/\?ordering=-email"', html
+    )
+    assert listed(agent_client.get("/customers/?ordering=-email"))[0] == "cem@example.com"
+
+
+def test_created_until_includes_the_whole_day_and_reads_back(agent_client, crowd):
+    response = agent_client.get("/customers/?created_date__gte=2024-01-10&created_until=2024-01-31")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == "/customers/?created_date__gte=2024-01-10&created_date__lt=2024-02-01"
+    page = agent_client.get(location)
+    assert sorted(listed(page)) == ["ann@example.com", "anna@example.com"]
+    html = text(page)
+    assert 'id="created_until" name="created_until" type="date" value="2024-01-31"' in html
+    assert "Created until:</span> 2024-01-31" in html
+
+
+def test_blank_filter_fields_are_dropped_from_the_shared_url(agent_client, crowd):
+    response = agent_client.get("/customers/?email__startswith=bob&first_name=&gender=&limit=10")
+    assert response.headers["Location"] == "/customers/?email__startswith=bob&limit=10"
+
+
+def test_an_attribute_key_and_value_become_one_api_filter(agent_client, crowd):
+    response = agent_client.get("/customers/?attribute_key=size&attribute_value=M")
+    assert response.headers["Location"] == "/customers/?attributes__size=M"
+    page = agent_client.get("/customers/?attributes__size=M")
+    assert listed(page) == ["cem@example.com"]
+    assert 'name="attribute_key" type="text" value="size"' in text(page)
+    half = agent_client.get("/customers/?attribute_key=size")
+    assert half.status_code == 200
+    assert "Give the value" in error_beside(text(half), "attribute_value")
+
+
+def test_bad_filter_values_show_the_engines_messages_beside_their_fields(agent_client, crowd):
+    response = agent_client.get(
+        "/customers/?created_date__gte=someday&channel=999&gender=other&created_date__lt=2024-13-01"
+    )
+    assert response.status_code == 200
+    html = text(response)
+    assert error_beside(html, "created_date__gte").strip() == "<li>Enter a valid date.</li>"
+    assert "999 is not one of the available choices" in error_beside(html, "channel")
+    assert "other is not one of the available choices" in error_beside(html, "gender")
+    assert "Enter a valid date." in error_beside(html, "created_until")
+    assert '<details class="card filters" open>' in html
+    assert listed(response) == []
+
+
+def test_errors_of_parameters_without_a_field_are_listed_above_the_table(agent_client, crowd):
+    html = text(agent_client.get("/customers/?ordering=shoe_size&id__gt=x"))
+    assert "<code>ordering</code>: Select a valid choice. shoe_size is not one" in html
+    assert "<code>id__gt</code>: Enter a number." in html
+
+
+def test_chips_remove_one_filter_each_and_clear_all_keeps_the_view(agent_client, crowd):
+    other = crowd["other"].id
+    html = text(agent_client.get(f"/customers/?email__startswith=a&channel={other}&limit=10"))
+    assert "Email starts with:</span> a" in html and "Channel:</span> Other Shop" in html
+    assert f'href="/customers/?channel={other}&amp;limit=10" title="Remove this filter"' in html
+    assert 'href="/customers/?email__startswith=a&amp;limit=10" title="Remove this filter"' in html
+    assert 'class="clear-all" href="/customers/?limit=10"' in html
+
+
+def test_an_empty_result_says_so_and_offers_to_clear(agent_client, crowd):
+    html = text(agent_client.get("/customers/?email__startswith=zed&ordering=email"))
+    assert "No customer matches these filters." in html
+    assert 'href="/customers/?ordering=email">Clear all filters' in html
+
+
+def test_pagination_keeps_the_query_string_and_page_size(agent_client, channel):
+    for n in range(12):
+        make_customer(channel, email=f"p{n:02d}@example.com")
+    html = text(agent_client.get("/customers/?email__startswith=p&ordering=email&limit=5"))
+    assert "1–5 of" in html and "12</strong> customers" in html and "Page 1 of 3" in html
+    assert (
+        'href="/customers/?email__startswith=p&amp;ordering=email&amp;limit=5&amp;page=2"' in html
+    )
+    second = agent_client.get("/customers/?email__startswith=p&ordering=email&limit=5&page=2")
+    assert listed(second)[0] == "p05@example.com"
+    assert '<option value="5"' not in text(second)  # sizes are the offered ones
+    assert '<option value="50"' in text(second)
+    assert agent_client.get("/customers/?limit=5&page=9").status_code == 404
+
+
+def test_the_list_issues_a_bounded_number_of_statements(app, agent_client, channel):
+    for n in range(60):
+        make_customer(channel, email=f"bulk{n}@example.com")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    counts = []
+    for limit in (10, 50):
+        path = f"/customers/?limit={limit}&channel={channel.id}"
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = agent_client.get(path)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert response.status_code == 200 and len(listed(response)) == limit
+        counts.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
+    # the user, the channels, the channel filter's check, the count, the page
+    assert counts == [5, 5]
+
+
+# -- quick search ------------------------------------------------------------------------------
+
+
+def test_quick_search_opens_a_single_hit_directly(agent_client, crowd):
+    response = agent_client.get("/customers/search?q=bob@")
+    assert response.headers["Location"] == f"/customers/{crowd['bob'].id}/"
+
+
+def test_quick_search_lists_several_hits_and_says_when_none(agent_client, crowd):
+    html = text(agent_client.get("/customers/search?q=ann"))
+    assert "ann@example.com" in html and "anna@example.com" in html and "2</strong> matches" in html
+    html = text(agent_client.get("/customers/search?q=nobody"))
+    assert "No customer matches “nobody”" in html
+    assert agent_client.get("/customers/search?q=+").headers["Location"] == "/customers/"
+
+
+# -- detail ------------------------------------------------------------------------------------
+
+
+def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client, customer):
+    for n in range(12):
+        make_order(customer, f"ORD-{n:02d}", days_ago=n, amount="10.50", refund_amount=Decimal(1))
+    html = text(agent_client.get(f"/customers/{customer.id}/"))
+    assert "Ada Lovelace" in html and "ada@example.com" in html and "Test Market" in html
+    assert "<dt>Orders</dt><dd>12</dd>" in html and "<dt>Amount</dt><dd>126.00</dd>" in html
+    assert "<dt>Refunds</dt><dd>12.00</dd>" in html
+    assert html.index("ORD-00") < html.index("ORD-01") and "ORD-10" not in html
+    assert f'href="/customers/{customer.id}/?orders_page=2"' in html
+    second = text(agent_client.get(f"/customers/{customer.id}/?orders_page=2"))
+    assert "ORD-10" in second and "ORD-11" in second and "ORD-00" not in second
+
+
+def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client, users, customer):
+    context = AuditContext.for_user(users["supervisor"], "web")
+    CustomerService().update_customer(customer, context, sms_allowed=True, phone_number="0555")
+    html = text(agent_client.get(f"/customers/{customer.id}/"))
+    assert "Updated" in html and "by supervisor@test.example" in html and "via web" in html
+    assert '<span class="new">yes</span>' in html
+    sms_help = re.search(r'id="sms_allowed-help">(.*?)</p>', html, re.S).group(1)
+    assert "by supervisor@test.example (web)" in sms_help
+    call_help = re.search(r'id="call_allowed-help">(.*?)</p>', html, re.S).group(1)
+    assert "by system (system)" in call_help  # set at creation
+
+
+def test_actions_follow_the_role(agent_client, supervisor_client, customer):
+    path = f"/customers/{customer.id}/"
+    agent_html, supervisor_html = text(agent_client.get(path)), text(supervisor_client.get(path))
+    for html in (agent_html, supervisor_html):
+        assert f'href="/customers/{customer.id}/edit"' in html
+    assert (
+        "/anonymize" not in agent_html and f"/customers/{customer.id}/anonymize" in supervisor_html
+    )
+
+
+def test_an_anonymized_customer_shows_a_banner_and_offers_no_edit(agent_client, customer):
+    CustomerService().anonymize_customer(customer)
+    html = text(agent_client.get(f"/customers/{customer.id}/"))
+    assert "Anonymized customer." in html and "/edit" not in html and "Save consents" not in html
+    for action in ("edit", "consents"):
+        response = agent_client.get(f"/customers/{customer.id}/{action}")
+        assert response.headers["Location"] == f"/customers/{customer.id}/"
+    assert "can no longer be changed" in text(agent_client.get(f"/customers/{customer.id}/"))
+
+
+def test_customer_values_are_escaped_everywhere(agent_client, users, channel):
+    make_customer(channel, last_name="Evil")
+    evil = make_customer(channel, first_name=XSS, last_name="Evil", email="x@example.com",
+                         attributes={"note": XSS}, channel_code=XSS)  # fmt: skip
+    context = AuditContext.for_user(users["agent"], "web")
+    CustomerService().update_customer(evil, context, erp_code=XSS)
+    for path in ("/customers/", f"/customers/{evil.id}/", f"/customers/{evil.id}/edit",
+                 "/customers/search?q=Evil", "/", f"/customers/?channel_code={XSS}"):  # fmt: skip
+        response = agent_client.get(path)
+        html = text(response)
+        assert response.status_code == 200
+        assert XSS not in html, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
