@@ -73,6 +73,14 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class BlankableSelectField(SelectField):
+    """A choice that may also be left out: not given is as good as the blank option."""
+
+    def pre_validate(self, form: Form) -> None:
+        if self.data not in (None, ""):
+            super().pre_validate(form)
+
+
 class VersionField(IntegerField):
     """The version the form was read at: the optimistic lock a save is checked against."""
 
@@ -97,8 +105,8 @@ class CustomerForm(FlaskForm):
         "Channel code", validators=[DataRequired(), Length(max=64)], filters=[_strip]
     )
     erp_code = StringField("ERP code", validators=[Optional(), Length(max=64)], filters=[_strip])
-    gender = SelectField("Gender", choices=_choices(GENDERS, "Not given"))
-    user_type = SelectField("User type", choices=_choices(USER_TYPES, "Not given"))
+    gender = BlankableSelectField("Gender", choices=_choices(GENDERS, "Not given"))
+    user_type = BlankableSelectField("User type", choices=_choices(USER_TYPES, "Not given"))
     date_of_birth = DateField("Date of birth", validators=[Optional()])
     is_active = BooleanField("Active", default=True)
     attributes = JSONObjectField("Attributes (JSON object)")
