@@ -191,7 +191,7 @@ class AnonymizeForm(FlaskForm):
         filters=[_strip],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    layout = (("Confirm", ("confirm_email",)),)
+    layout = (("", ("confirm_email",)),)
 
     def __init__(self, expected_email: str, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
