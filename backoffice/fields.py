@@ -10,21 +10,35 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from backoffice.querying import ISO_DATETIME
+from backoffice.types import MAX_ID
 
 TRUE_VALUES = {"t", "y", "yes", "true", "on", "1", 1}
 FALSE_VALUES = {"f", "n", "no", "false", "off", "0", 0}
 DATETIME_FORMAT_HELP = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
 
 
+NULL_CHARACTERS = "Null characters are not allowed."
+
+
 class FieldError(ValueError):
     pass
+
+
+def _has_null_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_null_character(k) or _has_null_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_null_character(item) for item in value)
+    return False
 
 
 def render_datetime(value: datetime | None) -> str | None:
     """``2021-05-26T13:53:58.585932Z``: UTC, always with microseconds."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def render_decimal(value: Decimal) -> str:
@@ -41,6 +55,7 @@ class Field:
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     read_only: bool = False
+    trim: bool = True  # DRF's trim_whitespace
     description: str = ""
 
     def parse(self, value: Any) -> Any:
@@ -56,8 +71,10 @@ class Field:
     def _parse_char(self, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise FieldError("Not a valid string.")
-        text = str(value).strip()
-        if text == "":
+        text = str(value).strip() if self.trim else str(value)
+        if "\x00" in text:
+            raise FieldError(NULL_CHARACTERS)
+        if text.strip() == "":
             if not self.allow_blank:
                 raise FieldError("This field may not be blank.")
             return ""
@@ -88,6 +105,8 @@ class Field:
     def _parse_dict(self, value: Any) -> dict:
         if not isinstance(value, dict):
             raise FieldError(f'Expected a dictionary of items but got type "{_type_name(value)}".')
+        if _has_null_character(value):
+            raise FieldError(NULL_CHARACTERS)  # PostgreSQL cannot store them in JSON text
         return value
 
     def _parse_date(self, value: Any) -> date:
@@ -103,12 +122,11 @@ class Field:
         if isinstance(value, str) and ISO_DATETIME.match(value.strip()):
             try:
                 parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            except ValueError:
-                pass
-            else:
                 return (
                     parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
                 )
+            except (ValueError, OverflowError):
+                pass  # e.g. 0001-01-01T00:00+05:00 is before the first representable instant
         raise FieldError(
             f"Datetime has wrong format. Use one of these formats instead: {DATETIME_FORMAT_HELP}."
         )
@@ -124,6 +142,8 @@ class Field:
             raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
         if isinstance(value, str) and not value.strip().isdigit():
             raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
+        if not 0 < int(value) <= MAX_ID:
+            raise FieldError(f'Invalid pk "{value}" - object does not exist.')
         return int(value)
 
     # -- OpenAPI -------------------------------------------------------------------------------

@@ -5,11 +5,12 @@ One query language for the HTML list and the JSON API, in django-filter's dialec
 Parameters the set does not know are ignored; bad values become errors keyed by parameter.
 """
 
+import contextlib
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -17,6 +18,8 @@ from sqlalchemy import Select, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
+
+from backoffice.types import MAX_ID
 
 NULL_VALUE = "null"
 TRUE_VALUES = {"true", "1"}
@@ -52,9 +55,9 @@ def parse_datetime(raw: str, message: str = "Enter a valid date/time.") -> datet
         raise FilterValueError(message)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise FilterValueError(message) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def parse_date_or_datetime(raw: str) -> datetime:
@@ -64,14 +67,17 @@ def parse_date_or_datetime(raw: str) -> datetime:
     return datetime.combine(parse_date(raw), time.min, tzinfo=UTC)
 
 
-def parse_number(raw: str) -> int | Decimal:
+def parse_number(raw: str) -> int | float:
+    """An int, or a float where an int column cannot hold the value (a fraction, 1e30)."""
     try:
         number = Decimal(raw.strip())
     except InvalidOperation as exc:
         raise FilterValueError("Enter a number.") from exc
     if not number.is_finite():
         raise FilterValueError("Enter a number.")
-    return int(number) if number == number.to_integral_value() else number
+    if number == number.to_integral_value() and abs(number) <= 2**53:
+        return int(number)
+    return float(number)
 
 
 def parse_boolean(raw: str) -> bool | None:
@@ -205,7 +211,9 @@ class DateFilter(Filter):
     def clause(self, value: Any, lookup: str) -> ColumnElement:
         if lookup == "date":
             start = datetime.combine(value, time.min, tzinfo=UTC)
-            return and_(self.column >= start, self.column < start + _ONE_DAY)
+            if value == date.max:
+                return self.column >= start
+            return and_(self.column >= start, self.column < start + timedelta(days=1))
         return COMPARISONS[lookup](self.column, value)
 
 
@@ -246,7 +254,7 @@ class ModelMultipleChoiceFilter(Filter):
         values = [raw.strip() for raw in raw_values if raw.strip()]
         if not values:
             return None
-        wanted = {value: int(value) for value in values if value.isdigit()}
+        wanted = {value: int(value) for value in values if value.isdigit() and int(value) <= MAX_ID}
         found = set()
         if wanted:
             query = select(self.model_pk).where(self.model_pk.in_(wanted.values()))
@@ -275,11 +283,8 @@ class JsonMethodFilter(Filter):
         candidates: list[Any] = [raw]
         if (boolean := parse_boolean(raw)) is not None and raw.lower() in {"true", "false"}:
             candidates.append(boolean)
-        try:
-            number = parse_number(raw)
-            candidates.append(float(number) if isinstance(number, Decimal) else number)
-        except FilterValueError:
-            pass
+        with contextlib.suppress(FilterValueError):
+            candidates.append(parse_number(raw))
         if ctx.dialect == "postgresql":
             # Containment (@>) is what a GIN index on the jsonb column answers.
             document = type_coerce(self.column, JSONB)
@@ -311,9 +316,6 @@ class RelatedFilter(Filter):
 
     def metadata(self) -> dict[str, Any]:
         return {"type": self.type_name, "lookup_types": self.description}
-
-
-_ONE_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)
 
 
 # -- filter sets -------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
+# The largest value an id (INTEGER) column holds on both databases.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

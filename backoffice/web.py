@@ -3,11 +3,13 @@
 import re
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
+from werkzeug.routing import IntegerConverter
 
 from backoffice import ROOT
 from backoffice.database import configure_engine, reset_write_intent, set_write_intent
 from backoffice.extensions import csrf, db, limiter, login_manager, migrate
+from backoffice.types import MAX_ID
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -35,7 +37,20 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:pk>`` that never overflows an id column.
+
+    A number larger than any id becomes 0, an id no row has, so the view answers 404 as for
+    any other missing object (rejecting it here would make routing answer 405 instead).
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
     from backoffice.api import bp as api_bp
     from backoffice.auth.views import bp as auth_bp
     from backoffice.customers.views import bp as customers_bp
@@ -53,6 +68,8 @@ def register_request_hooks(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.write_intent_token = set_write_intent(request.method not in SAFE_METHODS)
+        if _has_null_character(request):
+            abort(400, "Null characters are not allowed.")
 
     @app.teardown_request
     def _end_request(_error):
@@ -71,6 +88,15 @@ def register_request_hooks(app: Flask) -> None:
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         )
         return response
+
+
+def _has_null_character(req) -> bool:
+    """NUL cannot be stored in PostgreSQL text: refuse it in parameters and forms up front."""
+    if b"\x00" in req.query_string or b"%00" in req.query_string:
+        return True
+    if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return any("\x00" in value for value in req.form.values())
+    return False
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -309,3 +309,45 @@ def test_if_match_guards_against_lost_updates(api, channel):
     assert stale.status_code == 412
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).first_name == "One"
+
+
+def test_null_characters_are_refused_not_crashed_on(api, channel):
+    body = seed_post_body(channel.id) | {"first_name": "A\x00B"}
+    response = api.post("/api/v1/customers/", json=body)
+    assert response.get_json() == {"first_name": ["Null characters are not allowed."]}
+    nested = seed_post_body(channel.id) | {"attributes": {"k": ["x\x00"]}}
+    assert api.post("/api/v1/customers/", json=nested).get_json() == {
+        "attributes": ["Null characters are not allowed."]
+    }
+    listed = api.get("/api/v1/customers/?email=a%00b")
+    assert listed.status_code == 400
+    assert listed.get_json() == {"detail": "Null characters are not allowed."}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/customers/99999999999999999999/", "/api/v1/customers/2147483648/detailed/"]
+)
+def test_ids_beyond_any_row_are_not_found(api, path):
+    response = api.get(path)
+    assert response.status_code == 404 and response.get_json() == {"detail": "Not found."}
+
+
+def test_huge_numbers_in_filters_and_bodies_are_handled(api, channel):
+    assert api.get("/api/v1/customers/?id__gt=1e30").get_json()["count"] == 0
+    assert api.get("/api/v1/customers/?id__lt=99999999999999999999999").status_code == 200
+    big = seed_post_body(channel.id) | {"channel": 99999999999999999999}
+    assert api.post("/api/v1/customers/", json=big).get_json() == {
+        "channel": ['Invalid pk "99999999999999999999" - object does not exist.']
+    }
+
+
+def test_early_years_render_as_four_digits(api, channel):
+    customer = make_customer(channel)
+    response = api.patch(
+        f"/api/v1/customers/{customer.id}/", json={"date_joined": "0139-06-12T19:30:51+16:24"}
+    )
+    assert response.get_json()["date_joined"] == "0139-06-12T03:06:51.000000Z"
+    out_of_range = api.patch(
+        f"/api/v1/customers/{customer.id}/", json={"date_joined": "0001-01-01T00:00:00+05:00"}
+    )
+    assert out_of_range.status_code == 400

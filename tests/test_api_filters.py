@@ -274,3 +274,17 @@ def test_a_list_page_is_one_count_and_one_page_query_whatever_its_size(api, chan
     # token lookup + count + page (+ one grouped orders_info aggregate on the detailed list)
     expected = 4 if "detailed" in path else 3
     assert counts == [expected, expected]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_date__date=9999-12-31",
+        "created_date__gte=0001-01-01T00:00:00+05:00",
+        "date_of_birth=0001-01-01",
+    ],
+)
+def test_extreme_dates_are_answered(api, people, query):
+    response = api.get(f"/api/v1/customers/?{query}")
+    assert response.status_code in (200, 400)
+    assert response.get_json()

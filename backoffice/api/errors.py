@@ -19,6 +19,8 @@ def json_http_error(error: HTTPException):
         detail = f'Method "{request.method}" not allowed.'
     elif status == 415:
         detail = f'Unsupported media type "{request.mimetype}" in request.'
+    elif status == 400 and error.description != type(error).description:
+        detail = error.description
     elif status == 429:
         detail = "Request was throttled."
     else:

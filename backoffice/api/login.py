@@ -6,8 +6,15 @@ from backoffice.api.blueprint import bp
 from backoffice.api.responses import json_body, validation_error
 from backoffice.auth.service import authenticate, issue_token
 from backoffice.extensions import limiter
+from backoffice.fields import Field, validate
 
 BAD_CREDENTIALS = "Unable to log in with provided credentials."
+LOGIN_FIELDS = {
+    "username": Field("username", "char", required=True, allow_blank=False, max_length=254),
+    "password": Field(
+        "password", "char", required=True, allow_blank=False, max_length=1024, trim=False
+    ),
+}
 
 
 def _credentials() -> dict:
@@ -30,24 +37,10 @@ def _username_key() -> str:
 )
 def login():
     data = _credentials()
-    if not isinstance(data, dict):
-        raise validation_error(
-            {
-                "non_field_errors": [
-                    f"Invalid data. Expected a dictionary, but got {type(data).__name__}."
-                ]
-            }
-        )
-    problems = {
-        name: ["This field is required."]
-        if name not in data or data[name] is None
-        else ["This field may not be blank."]
-        for name in ("username", "password")
-        if not isinstance(data.get(name), str) or not data.get(name).strip()
-    }
+    values, problems = validate(LOGIN_FIELDS, data, partial=False)
     if problems:
         raise validation_error(problems)
-    user = authenticate(data["username"], data["password"])
+    user = authenticate(values["username"], values["password"])
     if user is None:
         raise validation_error({"non_field_errors": [BAD_CREDENTIALS]})
     return jsonify({"key": issue_token(user)})
