@@ -192,6 +192,21 @@ def test_an_agent_sees_no_anonymize_action(browse, people):
     expect(page.get_by_text("Your role does not allow this")).to_be_visible()
 
 
+UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea")]
+    .filter((el) => el.type !== "hidden" && el.labels.length === 0)
+    .map((el) => el.name || el.id)"""
+
+
+def test_every_input_has_a_label(browse, people):
+    page = browse("supervisor")
+    customer = people["ada"]
+    for path in ("/", "/customers/", "/customers/new", f"/customers/{customer}/",
+                 f"/customers/{customer}/edit", f"/customers/{customer}/consents",
+                 f"/customers/{customer}/anonymize", "/customers/search?q=a"):  # fmt: skip
+        page.goto(path)
+        assert page.evaluate(UNLABELLED) == [], path
+
+
 @pytest.mark.parametrize("width", [1280, 400])
 def test_list_and_detail_fit_the_window(browse, people, width, tmp_path):
     page = browse("agent", width=width)
