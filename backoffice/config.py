@@ -73,6 +73,8 @@ def _configure_database(app: Flask) -> None:
         uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # SQL errors must not carry customers' values into logs and tracebacks.
+    options.setdefault("hide_parameters", True)
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     else:

@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 from backoffice import ROOT
 from backoffice.database import configure_engine, reset_write_intent, set_write_intent
 from backoffice.extensions import csrf, db, limiter, login_manager, migrate
+from backoffice.requestlog import init_request_log
 from backoffice.types import MAX_ID
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -63,6 +64,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    init_request_log(app)
+
     @app.before_request
     def _begin_request():
         incoming = request.headers.get("X-Request-ID", "")
@@ -87,6 +90,9 @@ def register_request_hooks(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         )
+        if request.endpoint != "static":
+            # Pages and API answers hold personal data: no browser or proxy keeps a copy.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
