@@ -10,6 +10,7 @@ import shutil
 
 import flask_migrate
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
@@ -93,7 +94,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        db.session.commit()
+        if has_app_context():  # not when following a redirect, already in the fresh context
+            db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
