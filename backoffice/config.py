@@ -13,6 +13,8 @@ DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105
 
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "production",
+    # Routes answer only the methods they declare (the API's OPTIONS metadata included).
+    "PROVIDE_AUTOMATIC_OPTIONS": False,
     "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,
     "SESSION_COOKIE_HTTPONLY": True,

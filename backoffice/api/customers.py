@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from flask import jsonify, request
@@ -27,8 +26,6 @@ from backoffice.extensions import db
 from backoffice.fields import Field, validate
 from backoffice.querying import FilterError, InvalidPage
 
-# Each path answers OPTIONS itself (DRF metadata), so Flask must not answer it for us.
-route = partial(bp.route, provide_automatic_options=False)
 LIST = "/customers/"
 SCOPED = "/channel/<int:channel_id>/customers/"
 
@@ -36,14 +33,14 @@ SCOPED = "/channel/<int:channel_id>/customers/"
 # -- reading -----------------------------------------------------------------------------------
 
 
-@route(LIST, methods=["GET"], endpoint="customer_list")
-@route(SCOPED, methods=["GET"], endpoint="channel_customer_list")
+@bp.route(LIST, methods=["GET"], endpoint="customer_list")
+@bp.route(SCOPED, methods=["GET"], endpoint="channel_customer_list")
 @requires("agent")
 def customer_list(channel_id: int | None = None):
     return _list(channel_id, detailed=False)
 
 
-@route(f"{LIST}detailed/", methods=["GET"], endpoint="customer_detailed_list")
+@bp.route(f"{LIST}detailed/", methods=["GET"], endpoint="customer_detailed_list")
 @requires("agent")
 def customer_detailed_list():
     return _list(None, detailed=True)
@@ -68,8 +65,8 @@ def _list(channel_id: int | None, *, detailed: bool):
     return page_response(page, [customer_detailed_json(c, info[c.id]) for c in page.items])
 
 
-@route(f"{LIST}<int:pk>/", methods=["GET"], endpoint="customer_detail")
-@route(f"{SCOPED}<int:pk>/", methods=["GET"], endpoint="channel_customer_detail")
+@bp.route(f"{LIST}<int:pk>/", methods=["GET"], endpoint="customer_detail")
+@bp.route(f"{SCOPED}<int:pk>/", methods=["GET"], endpoint="channel_customer_detail")
 @requires("agent")
 def customer_detail(pk: int, channel_id: int | None = None):
     return _with_etag(
@@ -77,7 +74,7 @@ def customer_detail(pk: int, channel_id: int | None = None):
     )
 
 
-@route(f"{LIST}<int:pk>/detailed/", methods=["GET"], endpoint="customer_detail_detailed")
+@bp.route(f"{LIST}<int:pk>/detailed/", methods=["GET"], endpoint="customer_detail_detailed")
 @requires("agent")
 def customer_detail_detailed(pk: int):
     customer = _customer_or_404(pk)
@@ -88,8 +85,8 @@ def customer_detail_detailed(pk: int):
 # -- writing -----------------------------------------------------------------------------------
 
 
-@route(LIST, methods=["POST"], endpoint="customer_create")
-@route(SCOPED, methods=["POST"], endpoint="channel_customer_create")
+@bp.route(LIST, methods=["POST"], endpoint="customer_create")
+@bp.route(SCOPED, methods=["POST"], endpoint="channel_customer_create")
 @requires("agent")
 def customer_create(channel_id: int | None = None):
     values = _validated(json_body(), partial=False, channel_id=channel_id)
@@ -103,8 +100,8 @@ def customer_create(channel_id: int | None = None):
     return _with_etag(jsonify(customer_json(customer)), customer), 201
 
 
-@route(f"{LIST}<int:pk>/", methods=["PUT", "PATCH"], endpoint="customer_update")
-@route(f"{SCOPED}<int:pk>/", methods=["PUT", "PATCH"], endpoint="channel_customer_update")
+@bp.route(f"{LIST}<int:pk>/", methods=["PUT", "PATCH"], endpoint="customer_update")
+@bp.route(f"{SCOPED}<int:pk>/", methods=["PUT", "PATCH"], endpoint="channel_customer_update")
 @requires("agent")
 def customer_update(pk: int, channel_id: int | None = None):
     customer = _customer_or_404(pk, channel_id)
@@ -117,7 +114,7 @@ def customer_update(pk: int, channel_id: int | None = None):
     return _with_etag(jsonify(customer_json(customer)), customer)
 
 
-@route(f"{LIST}<int:pk>/anonymize/", methods=["POST"], endpoint="customer_anonymize")
+@bp.route(f"{LIST}<int:pk>/anonymize/", methods=["POST"], endpoint="customer_anonymize")
 @requires("supervisor")
 def customer_anonymize(pk: int):
     customer = _customer_or_404(pk)
@@ -128,9 +125,9 @@ def customer_anonymize(pk: int):
 # -- metadata ----------------------------------------------------------------------------------
 
 
-@route(LIST, methods=["OPTIONS"], endpoint="customer_list_options")
-@route(SCOPED, methods=["OPTIONS"], endpoint="channel_customer_list_options")
-@route(f"{LIST}detailed/", methods=["OPTIONS"], endpoint="customer_detailed_list_options")
+@bp.route(LIST, methods=["OPTIONS"], endpoint="customer_list_options")
+@bp.route(SCOPED, methods=["OPTIONS"], endpoint="channel_customer_list_options")
+@bp.route(f"{LIST}detailed/", methods=["OPTIONS"], endpoint="customer_detailed_list_options")
 @requires("agent")
 def customer_list_options(channel_id: int | None = None):
     name = "Customer Detailed" if request.path.endswith("/detailed/") else "Customer List"
@@ -138,9 +135,9 @@ def customer_list_options(channel_id: int | None = None):
     return options_response(name, filters=CustomerFilterSet.metadata(), post_fields=post)
 
 
-@route(f"{LIST}<int:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")
-@route(f"{SCOPED}<int:pk>/", methods=["OPTIONS"], endpoint="channel_customer_detail_options")
-@route(f"{LIST}<int:pk>/detailed/", methods=["OPTIONS"], endpoint="customer_detailed_options")
+@bp.route(f"{LIST}<int:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")
+@bp.route(f"{SCOPED}<int:pk>/", methods=["OPTIONS"], endpoint="channel_customer_detail_options")
+@bp.route(f"{LIST}<int:pk>/detailed/", methods=["OPTIONS"], endpoint="customer_detailed_options")
 @requires("agent")
 def customer_detail_options(pk: int, channel_id: int | None = None):
     _customer_or_404(pk, channel_id)
