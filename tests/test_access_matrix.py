@@ -8,6 +8,7 @@ anonymous API calls get 401; a role below the one required gets 403.
 import pytest
 from werkzeug.exceptions import HTTPException
 
+from tests.access import url_for_rule
 from tests.builders import make_customer
 from tests.conftest import ApiClient, sign_in
 
@@ -66,15 +67,6 @@ def test_every_route_is_in_the_table(app):
     assert not missing, f"add these endpoints to ACCESS in {__file__}: {missing}"
     stale = sorted(set(ACCESS) - endpoints)
     assert not stale, f"these endpoints no longer exist: {stale}"
-
-
-def url_for_rule(rule, ids) -> str:
-    path = rule.rule
-    for name in rule.arguments:
-        path = path.replace(f"<int:{name}>", str(ids.get(name, 1))).replace(
-            f"<path:{name}>", "css/app.css"
-        )
-    return path
 
 
 @pytest.fixture
