@@ -10,6 +10,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -66,3 +67,30 @@ def test_api_with_a_token_never_errors_and_keeps_its_schema(case, app, data, tok
 @FUZZ_SETTINGS
 def test_api_without_a_token_never_errors_and_keeps_its_schema(case, app, data):
     call(case, app, None)
+
+
+def test_stateful_sequences_never_error_and_keep_the_schema(app, data, tokens):
+    """Create a customer, then read and change it through the links the document declares."""
+    headers = {"Authorization": f"Token {tokens['admin']}"}
+
+    class Machine(fuzzed.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"app": app, "headers": headers}
+
+        def call(self, case, **kwargs):
+            db.session.commit()
+            return contextvars.Context().run(case.call, **kwargs)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    run_state_machine_as_test(
+        Machine,
+        settings=settings(
+            max_examples=max(5, EXAMPLES // 2),
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        ),
+    )

@@ -1,6 +1,7 @@
 """The OpenAPI 3 document, generated from the same field specs and filter set the API uses,
 and the page that renders it (server-side, nothing fetched)."""
 
+import copy
 from typing import Any
 
 from flask import jsonify, render_template
@@ -203,6 +204,40 @@ def _other_paths() -> dict[str, Any]:
     }
 
 
+# Where a created customer can be read and changed next: the stateful fuzzing follows these.
+CUSTOMER_LINKS = {
+    "GetCustomer": {"operationId": "getCustomer", "parameters": {"pk": "$response.body#/pk"}},
+    "PatchCustomer": {"operationId": "patchCustomer", "parameters": {"pk": "$response.body#/pk"}},
+    "GetCustomerDetailed": {
+        "operationId": "getCustomerDetailed",
+        "parameters": {"pk": "$response.body#/pk"},
+    },
+}
+OPERATION_IDS = {
+    ("/api/v1/customers/", "get"): "listCustomers",
+    ("/api/v1/customers/", "post"): "createCustomer",
+    ("/api/v1/customers/{pk}/", "get"): "getCustomer",
+    ("/api/v1/customers/{pk}/", "put"): "replaceCustomer",
+    ("/api/v1/customers/{pk}/", "patch"): "patchCustomer",
+    ("/api/v1/customers/{pk}/detailed/", "get"): "getCustomerDetailed",
+}
+
+
+def _identify(paths: dict[str, Any]) -> dict[str, Any]:
+    """Give every operation an operationId, and link creation to what follows it."""
+    # Alias paths share operation objects; each needs its own copy for its own id.
+    paths = {path: {m: copy.deepcopy(op) for m, op in item.items()} for path, item in paths.items()}
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            default = method + "".join(p.strip("{}").title() for p in path.split("/")[3:] if p)
+            operation["operationId"] = OPERATION_IDS.get((path, method), default)
+    created = paths["/api/v1/customers/"]["post"]["responses"]["201"]
+    paths["/api/v1/customers/"]["post"]["responses"]["201"] = {**created, "links": CUSTOMER_LINKS}
+    return paths
+
+
 def openapi_document() -> dict[str, Any]:
     customer = _object(CUSTOMER_FIELDS, writable=False, required=True)
     detailed = _object(CUSTOMER_FIELDS, writable=False, required=True)
@@ -222,7 +257,7 @@ def openapi_document() -> dict[str, Any]:
             "Authenticate with `Authorization: Token <key>`.",
         },
         "security": [{"tokenAuth": []}],
-        "paths": {**_customer_paths(), **_other_paths()},
+        "paths": _identify({**_customer_paths(), **_other_paths()}),
         "components": {
             "securitySchemes": {
                 "tokenAuth": {
