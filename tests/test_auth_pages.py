@@ -103,3 +103,12 @@ def test_unknown_page_renders_in_the_layout(agent_client):
     response = agent_client.get("/no/such/page")
     assert response.status_code == 404
     assert "There is nothing at this address" in response.get_data(as_text=True)
+
+
+def test_passwords_are_hashed_with_scrypt_at_current_work_factors(app):
+    from backoffice.auth.service import create_user
+
+    user = create_user("hash@test.example", "a-long-password", "agent")
+    method, salt, digest = user.password_hash.split("$")
+    assert method == "scrypt:32768:8:1" and len(salt) >= 16 and len(digest) == 128
+    assert "a-long-password" not in user.password_hash
