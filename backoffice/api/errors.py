@@ -1,7 +1,11 @@
 """JSON error bodies in Django REST Framework's words."""
 
+import time
+
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from backoffice.extensions import limiter
 
 DETAILS = {
     400: "Bad request.",
@@ -22,7 +26,7 @@ def json_http_error(error: HTTPException):
     elif status == 400 and error.description != type(error).description:
         detail = error.description
     elif status == 429:
-        detail = "Request was throttled."
+        detail = _throttled()
     else:
         detail = DETAILS.get(status, error.description)
     response = jsonify(detail=detail)
@@ -31,3 +35,12 @@ def json_http_error(error: HTTPException):
         if header.lower() != "content-type":
             response.headers[header] = value
     return response
+
+
+def _throttled() -> str:
+    """DRF's words, with the wait when the limiter knows it."""
+    limit = limiter.current_limit
+    if limit is None:
+        return "Request was throttled."
+    wait = max(1, int(limit.reset_at - time.time()))
+    return f"Request was throttled. Expected available in {wait} seconds."
