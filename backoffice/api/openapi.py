@@ -33,6 +33,10 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
 def _json(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
     return {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
 
@@ -100,7 +104,7 @@ def _list_operation(summary: str, item: str, *, filtered: bool = True) -> dict[s
 def _write_operation(summary: str, body: str, status: str, extra: dict | None = None) -> dict:
     return {
         "summary": summary,
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(body)}}},
+        "requestBody": _body(body),
         "responses": {
             status: _json(_ref("Customer")),
             "400": VALIDATION,
@@ -169,10 +173,7 @@ def _other_paths() -> dict[str, Any]:
             "get": _list_operation("Channels", "Channel", filtered=False),
             "post": {
                 "summary": "Create a channel (admin)",
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("ChannelInput")}},
-                },
+                "requestBody": _body("ChannelInput"),
                 "responses": {
                     "201": _json(_ref("Channel")),
                     "400": VALIDATION,
@@ -189,10 +190,7 @@ def _other_paths() -> dict[str, Any]:
             "post": {
                 "summary": "A token for an email and password",
                 "security": [],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("Login")}},
-                },
+                "requestBody": _body("Login"),
                 "responses": {
                     "200": _json(_ref("Token")),
                     "400": VALIDATION,

@@ -135,27 +135,25 @@ def new():
 @bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
 @role_required("agent")
 def edit(pk: int):
-    customer = db.get_or_404(Customer, pk)
-    if customer.is_anonymized:
-        return _refuse_anonymized(customer)
-    form = EditCustomerForm(obj=customer)
-    outcome = _save(customer, form) if form.validate_on_submit() else {}
-    if isinstance(outcome, Response):
-        return outcome
-    return render_template("customers/form.html", form=form, customer=customer, **outcome)
+    return _change_page(pk, EditCustomerForm, "customers/form.html")
 
 
 @bp.route("/<int:pk>/consents", methods=["GET", "POST"], endpoint="consents")
 @role_required("agent")
 def consents(pk: int):
+    return _change_page(pk, ConsentsForm, "customers/consents.html")
+
+
+def _change_page(pk: int, form_class: type, template: str):
+    """A form that changes an existing customer: shown, validated, saved or refused."""
     customer = db.get_or_404(Customer, pk)
     if customer.is_anonymized:
         return _refuse_anonymized(customer)
-    form = ConsentsForm(obj=customer)
+    form = form_class(obj=customer)
     outcome = _save(customer, form) if form.validate_on_submit() else {}
     if isinstance(outcome, Response):
         return outcome
-    return render_template("customers/consents.html", form=form, customer=customer, **outcome)
+    return render_template(template, form=form, customer=customer, **outcome)
 
 
 @bp.route("/<int:pk>/anonymize", methods=["GET", "POST"], endpoint="anonymize")
