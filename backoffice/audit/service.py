@@ -2,13 +2,15 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from backoffice import bulk
 from backoffice.audit.context import AuditContext
 from backoffice.audit.models import AuditEvent
+from backoffice.types import utcnow
 
 ERASED = "[erased]"
 
@@ -70,3 +72,51 @@ def erase_values(session: Session, *, object_type: str, object_id: int, fields: 
             event.changes = erased
             touched += 1
     return touched
+
+
+class PendingEvent(NamedTuple):
+    """One event of a batch: what ``record_event`` takes besides the session and context."""
+
+    object_type: str
+    object_id: int
+    object_version: int | None
+    action: str
+    changes: dict[str, tuple[Any, Any]]
+
+
+def record_events(session: Session, context: AuditContext, events: list[PendingEvent]) -> int:
+    """Write many events of one context in one executemany (batch ingestion); return how many."""
+    if not events:
+        return 0
+    now = utcnow()
+    bulk.insert_many(
+        session,
+        AuditEvent.__table__,
+        [
+            {
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "object_version": event.object_version,
+                "action": event.action,
+                "changes": {
+                    f: [_json_value(old), _json_value(new)]
+                    for f, (old, new) in event.changes.items()
+                },
+                "actor_id": context.actor_id,
+                "actor_label": context.actor_label,
+                "source": context.source,
+                "request_id": context.request_id,
+                "ip": context.ip,
+                "created_at": now,
+            }
+            for event in events
+        ],
+    )
+    return len(events)
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None), dict, list})
+
+
+def _json_value(value: Any) -> Any:
+    return value if type(value) in _PLAIN else jsonable(value)

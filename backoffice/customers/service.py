@@ -1,16 +1,26 @@
 """CustomerService: the only place where customers are written, and audited."""
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
+from backoffice import bulk
 from backoffice.audit.context import AuditContext
-from backoffice.audit.service import ERASED, erase_values, record_event
+from backoffice.audit.service import (
+    ERASED,
+    PendingEvent,
+    erase_values,
+    record_event,
+    record_events,
+)
 from backoffice.channels.models import Channel
 from backoffice.customers.errors import (
     ChannelNotUpdatableError,
@@ -48,6 +58,12 @@ PERSONAL_FIELDS = frozenset(
 # What may still change on an anonymized customer.
 ANONYMIZED_WRITABLE = frozenset({"erp_code"})
 OBJECT_TYPE = "customer"
+
+
+class UpsertOutcome(NamedTuple):
+    customer_id: int
+    created: bool
+    changed: bool  # created, or an effective (audited) update
 
 
 def anonymized_email(customer_id: int) -> str:
@@ -203,22 +219,7 @@ class CustomerService:
     def _insert_if_absent(self, channel: Channel, channel_code: str, fields: dict) -> int | None:
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        now = utcnow()
-        values = {
-            "email_allowed": False,
-            "sms_allowed": False,
-            "call_allowed": False,
-            "first_name": "",
-            "last_name": "",
-            "is_active": True,
-            **{field: {} for field in JSON_FIELDS},
-            **fields,
-            "channel_id": channel.id,
-            "channel_code": channel_code,
-            "created_date": now,
-            "modified_date": now,
-            "version": 1,
-        }
+        values = _new_values(channel.id, channel_code, fields, utcnow())
         statement = (
             insert(Customer)
             .values(**values)
@@ -226,6 +227,62 @@ class CustomerService:
             .returning(Customer.id)
         )
         return self.session.execute(statement).scalar()
+
+    # -- upserting many (bulk order import) ---------------------------------------------------
+
+    def upsert_customers(
+        self,
+        rows: Sequence[tuple[int, str, dict[str, Any]]],
+        audit_context: AuditContext | None = None,
+    ) -> list[UpsertOutcome]:
+        """``upsert_customer`` for many customers at once, in a few set-based statements, with
+        the same rules and the same audit events; one outcome per row, in order.
+
+        ``rows`` are (channel_id, channel_code, fields) with distinct keys and channels known to
+        exist. Writes with Core: it never commits, and expires the ORM objects it changed.
+        """
+        context = audit_context or AuditContext.system("ingestion")
+        wanted = {(channel_id, code): _check_fields(fields) for channel_id, code, fields in rows}
+        if len(wanted) != len(rows):
+            raise ValueError("upsert_customers needs distinct (channel, channel_code) keys")
+        table = Customer.__table__
+        # Only the fields this batch sets: fewer columns to read and convert.
+        columns = ["id", "version", "anonymized_at", *sorted(set().union(*wanted.values()))]
+        found = bulk.select_by_keys(self.session, table, "channel_code", wanted, columns)
+        now = utcnow()
+        new_rows = {
+            key: _new_values(*key, fields, now)
+            for key, fields in wanted.items()
+            if key not in found
+        }
+        new_ids = bulk.insert_absent(self.session, table, "channel_code", list(new_rows.values()))
+        if raced := [key for key in new_rows if key not in new_ids]:
+            found |= bulk.select_by_keys(self.session, table, "channel_code", raced, columns)
+        outcomes, events, updates = {}, [], []
+        for key, customer_id in new_ids.items():
+            outcomes[key] = UpsertOutcome(customer_id, created=True, changed=True)
+            events.append(_creation_event(customer_id, new_rows[key]))
+        for key, row in found.items():
+            fields = wanted[key]
+            if row["anonymized_at"] is not None:
+                fields = {f: v for f, v in fields.items() if f in ANONYMIZED_WRITABLE}
+            changes = _diff(SimpleNamespace(**row), fields)
+            outcomes[key] = UpsertOutcome(row["id"], created=False, changed=bool(changes))
+            if changes:
+                updates.append((row["id"], {f: new for f, (_old, new) in changes.items()}))
+                action = "consent" if set(changes) <= set(CONSENT_FIELDS) else "update"
+                version = row["version"] + 1
+                events.append(PendingEvent(OBJECT_TYPE, row["id"], version, action, changes))
+        bulk.update_rows(
+            self.session, table, updates, modified_date=now, version=table.c.version + 1
+        )
+        record_events(self.session, context, events)
+        for customer_id, _values in updates:
+            if (
+                loaded := self.session.identity_map.get(identity_key(Customer, customer_id))
+            ) is not None:
+                self.session.expire(loaded)
+        return [outcomes[key] for key in wanted]
 
     # -- anonymizing ---------------------------------------------------------------------------
 
@@ -310,6 +367,42 @@ class CustomerService:
     def _commit(self) -> None:
         if self.autocommit:
             self.session.commit()
+
+
+def _new_values(channel_id: int, channel_code: str, fields: dict, now: datetime) -> dict:
+    """Every column of a new customer row: the model's defaults, then ``fields``."""
+    return {
+        "email_allowed": False,
+        "sms_allowed": False,
+        "call_allowed": False,
+        "first_name": "",
+        "last_name": "",
+        "is_active": True,
+        "phone_number": None,
+        "erp_code": None,
+        "date_joined": None,
+        "gender": None,
+        "user_type": None,
+        "date_of_birth": None,
+        **{field: {} for field in JSON_FIELDS},
+        **fields,
+        "channel_id": channel_id,
+        "channel_code": channel_code,
+        "created_date": now,
+        "modified_date": now,
+        "version": 1,
+    }
+
+
+def _creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:
+    """The event ``_audit_creation`` writes, from the inserted values."""
+    changes = {
+        field: (None, values[field])
+        for field in sorted(WRITABLE_FIELDS)
+        if values[field] not in (None, "", {})
+    }
+    changes["channel"] = (None, values["channel_id"])
+    return PendingEvent(OBJECT_TYPE, customer_id, 1, "create", changes)
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

@@ -1,0 +1,166 @@
+"""Set-based writes for batch ingestion: lock what exists, insert what is missing, update what
+changed — a few statements per batch, race free on SQLite and PostgreSQL.
+
+The hot statements are written as driver SQL, but every value goes through its column type's
+own SQLAlchemy processors, so rows read and written here are exactly what the ORM would see.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+Key = tuple[int, str]  # (channel_id, natural key): the unique pair of customers and orders
+
+# PostgreSQL: serialization failure, deadlock detected. Both mean "run the transaction again".
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# Bound parameters per statement: under SQLite's limit (32766) and PostgreSQL's (65535).
+MAX_PARAMS = 30_000
+
+
+def select_by_keys(
+    session: Session,
+    table: Table,
+    key_column: str,
+    keys: Iterable[Key],
+    columns: Sequence[str],
+) -> dict[Key, dict[str, Any]]:
+    """``columns`` of the rows of ``keys``, locked (FOR NO KEY UPDATE on PostgreSQL) in id
+    order; on SQLite the transaction already holds the write lock (BEGIN IMMEDIATE)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    names = ["channel_id", key_column, *(c for c in columns if c not in ("channel_id", key_column))]
+    found: dict[Key, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(keys)), MAX_PARAMS // 2):
+        result = connection.exec_driver_sql(*_select_sql(dialect, table, key_column, names, chunk))
+        processors = [
+            table.c[name].type.dialect_impl(dialect).result_processor(dialect, description[1])
+            for name, description in zip(names, result.cursor.description, strict=True)
+        ]
+        for raw in result:
+            row = {
+                name: process(value) if process and value is not None else value
+                for name, process, value in zip(names, processors, raw, strict=True)
+            }
+            found[(row["channel_id"], row[key_column])] = row
+    return found
+
+
+def _select_sql(
+    dialect: Any, table: Table, key_column: str, names: list[str], keys: list[Key]
+) -> tuple[str, tuple]:
+    by_channel: dict[int, list[str]] = defaultdict(list)
+    for channel_id, code in keys:
+        by_channel[channel_id].append(code)
+    mark, key = _mark(dialect), _q(dialect, key_column)
+    where = " OR ".join(
+        f"(channel_id = {mark} AND {key} IN ({', '.join([mark] * len(codes))}))"
+        for codes in by_channel.values()
+    )
+    lock = " FOR NO KEY UPDATE" if dialect.name == "postgresql" else ""
+    columns = ", ".join(_q(dialect, name) for name in names)
+    sql = f"SELECT {columns} FROM {_q(dialect, table.name)} WHERE {where} ORDER BY id{lock}"  # noqa: S608  (names from the model, values bound)
+    params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, *codes))
+    return sql, params
+
+
+def insert_absent(
+    session: Session, table: Table, key_column: str, rows: list[dict[str, Any]]
+) -> dict[Key, int]:
+    """Insert ``rows`` (sorted by key, so concurrent batches lock in one order) unless their key
+    exists; the ids of the rows this statement inserted, by key. A key missing from the answer
+    was inserted meanwhile by someone else."""
+    if not rows:
+        return {}
+    rows = sorted(rows, key=lambda row: (row["channel_id"], row[key_column]))
+    connection = session.connection()
+    dialect = connection.dialect
+    names, params = _bound(table, dialect, rows)
+    inserted: dict[Key, int] = {}
+    for chunk in _chunks(params, MAX_PARAMS // len(names)):
+        values = ", ".join([f"({', '.join([_mark(dialect)] * len(names))})"] * len(chunk))
+        sql = (
+            f"{_insert_into(dialect, table, names)} VALUES {values} "
+            f"ON CONFLICT (channel_id, {_q(dialect, key_column)}) DO NOTHING "
+            f"RETURNING id, channel_id, {_q(dialect, key_column)}"
+        )
+        result = connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
+        inserted.update({(channel_id, code): row_id for row_id, channel_id, code in result})
+    return inserted
+
+
+def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """A plain executemany INSERT of ``rows`` (all with the same keys)."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names, params = _bound(table, dialect, rows)
+    values = f"({', '.join([_mark(dialect)] * len(names))})"
+    connection.exec_driver_sql(f"{_insert_into(dialect, table, names)} VALUES {values}", params)
+
+
+def _bound(table: Table, dialect: Any, rows: list[dict[str, Any]]) -> tuple[list[str], list]:
+    """Column names and parameter tuples, each value converted by its column type exactly as
+    SQLAlchemy would (Money to cents on SQLite, UTC datetimes, JSON, …)."""
+    names = list(rows[0])
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    pairs = list(zip(names, processors, strict=True))
+    params = [
+        tuple(process(row[name]) if process else row[name] for name, process in pairs)
+        for row in rows
+    ]
+    return names, params
+
+
+def _insert_into(dialect: Any, table: Table, names: list[str]) -> str:
+    return f"INSERT INTO {_q(dialect, table.name)} ({', '.join(_q(dialect, n) for n in names)})"
+
+
+def _q(dialect: Any, name: str) -> str:
+    return dialect.identifier_preparer.quote(name)
+
+
+def _mark(dialect: Any) -> str:
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    size = max(1, size)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def update_rows(
+    session: Session,
+    table: Table,
+    updates: list[tuple[int, dict[str, Any]]],
+    **expressions: Any,
+) -> None:
+    """UPDATE each (id, values) pair; one executemany per set of changed columns.
+    ``expressions`` are SQL set clauses shared by every row (``version=table.c.version + 1``)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row_id, values in sorted(updates, key=lambda update_: update_[0]):
+        groups[tuple(sorted(values))].append(
+            {"_id": row_id, **{f"_{name}": value for name, value in values.items()}}
+        )
+    for names, params in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({**{name: bindparam(f"_{name}") for name in names}, **expressions})
+        )
+        session.execute(statement, params)
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a lock SQLite gave up waiting for."""
+    if getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
