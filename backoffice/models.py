@@ -3,7 +3,16 @@
 from backoffice.audit.models import AuditEvent
 from backoffice.auth.models import ApiToken, User
 from backoffice.channels.models import Channel, IntegrationMapping
-from backoffice.customers.models import Customer
+from backoffice.customers.models import Customer, CustomerCount
 from backoffice.orders.models import Order
 
-__all__ = ["ApiToken", "AuditEvent", "Channel", "Customer", "IntegrationMapping", "Order", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Channel",
+    "Customer",
+    "CustomerCount",
+    "IntegrationMapping",
+    "Order",
+    "User",
+]

@@ -33,6 +33,8 @@ class IntegrationMapping(db.Model):
         UniqueConstraint("channel_id", "object_type", "code"),
         Index("ix_integration_mappings_object", "object_type", "object_id"),
         Index("ix_integration_mappings_code", "code"),
+        # mapping__channel: the channel's customers, from the index alone.
+        Index("ix_integration_mappings_channel_object", "channel_id", "object_type", "object_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.channels.models import Channel
@@ -27,12 +27,38 @@ class Customer(db.Model):
     __table_args__ = (
         UniqueConstraint("channel_id", "channel_code"),
         Index("ix_customers_email", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
-        Index("ix_customers_channel_code", "channel_code"),
-        Index("ix_customers_erp_code", "erp_code"),
-        Index("ix_customers_phone_number", "phone_number"),
-        Index("ix_customers_created_date", "created_date"),
-        Index("ix_customers_modified_date", "modified_date"),
-        Index("ix_customers_last_first_name", "last_name", "first_name"),
+        Index("ix_customers_channel_code", "channel_code", "id"),
+        Index("ix_customers_erp_code", "erp_code", "id"),
+        Index("ix_customers_phone_number", "phone_number", "id"),
+        Index("ix_customers_created_date", "created_date", "id"),
+        Index("ix_customers_modified_date", "modified_date", "id"),
+        Index("ix_customers_last_first_name", "last_name", "first_name", "id"),
+        # A filter, an ordering, or both: each ends in id, the tiebreaker of every ordering,
+        # so "WHERE x ORDER BY x, id LIMIT n" and deep pages are index-only walks.
+        Index("ix_customers_email_id", "email", "id"),  # ordering (pattern_ops cannot sort)
+        Index("ix_customers_first_name", "first_name", "id"),
+        Index("ix_customers_channel_id", "channel_id", "id"),
+        Index("ix_customers_channel_created", "channel_id", "created_date", "id"),
+        Index("ix_customers_is_active", "is_active", "id"),
+        Index("ix_customers_date_joined", "date_joined", "id"),
+        Index("ix_customers_date_of_birth", "date_of_birth", "id"),
+        Index("ix_customers_user_type", "user_type", "id"),
+        Index("ix_customers_gender", "gender", "id"),
+        Index("ix_customers_email_allowed", "email_allowed"),
+        Index("ix_customers_sms_allowed", "sms_allowed"),
+        Index("ix_customers_call_allowed", "call_allowed"),
+        # JSON containment (attributes__<key>) on PostgreSQL. SQLite cannot index a free key:
+        # there the index is empty (WHERE 0), so both databases carry the same schema.
+        *(
+            Index(
+                f"ix_customers_{name}",
+                name,
+                postgresql_using="gin",
+                postgresql_ops={name: "jsonb_path_ops"},
+                sqlite_where=text("0"),
+            )
+            for name in ("attributes", "extra_field")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,3 +106,17 @@ class Customer(db.Model):
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.channel_id}/{self.channel_code}>"
+
+
+class CustomerCount(db.Model):
+    """Exact customer counts by (channel, is_active), kept by database triggers on customers in
+    the inserting transaction, whatever the insert path (migration 0003). A count is the sum
+    over ``shard``: on PostgreSQL each connection adds to its own shard row, so concurrent
+    imports of one channel do not queue on one row lock."""
+
+    __tablename__ = "customer_counts"
+
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    is_active: Mapped[bool] = mapped_column(primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    total: Mapped[int] = mapped_column(BigInteger)
