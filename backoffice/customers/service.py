@@ -1,7 +1,6 @@
 """CustomerService: the only place where customers are written, and audited."""
 
 from collections.abc import Sequence
-from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -30,44 +29,26 @@ from backoffice.customers.errors import (
     UnknownChannelError,
 )
 from backoffice.customers.models import CONSENT_FIELDS, JSON_FIELDS, Customer
+from backoffice.customers.rules import (
+    ANONYMIZED_WRITABLE,
+    OBJECT_TYPE,
+    PERSONAL_FIELDS,
+    WRITABLE_FIELDS,
+    anonymized_email,
+    check_fields,
+    creation_event,
+    diff,
+    is_unique_violation,
+    new_row_values,
+)
 from backoffice.extensions import db
 from backoffice.types import utcnow
-
-# Everything a caller may set besides channel (fixed at creation).
-WRITABLE_FIELDS = frozenset(
-    {
-        "email",
-        "first_name",
-        "last_name",
-        "phone_number",
-        "is_active",
-        "channel_code",
-        "erp_code",
-        "date_joined",
-        "gender",
-        "user_type",
-        "date_of_birth",
-        *CONSENT_FIELDS,
-        *JSON_FIELDS,
-    }
-)
-# Values that identify a person: erased by anonymization, in the row and in its history.
-PERSONAL_FIELDS = frozenset(
-    {"email", "first_name", "last_name", "phone_number", "date_of_birth", "gender", *JSON_FIELDS}
-)
-# What may still change on an anonymized customer.
-ANONYMIZED_WRITABLE = frozenset({"erp_code"})
-OBJECT_TYPE = "customer"
 
 
 class UpsertOutcome(NamedTuple):
     customer_id: int
     created: bool
     changed: bool  # created, or an effective (audited) update
-
-
-def anonymized_email(customer_id: int) -> str:
-    return f"anonymized-{customer_id}@anonymized.example"
 
 
 class CustomerService:
@@ -92,7 +73,7 @@ class CustomerService:
     ) -> Customer:
         context = audit_context or AuditContext.system()
         channel = self.get_channel(channel)
-        fields = _check_fields(kwargs)
+        fields = check_fields(kwargs)
         if self._find(channel.id, channel_code) is not None:
             raise CustomerDuplicatedFieldException()
         customer = Customer(channel=channel, channel_code=channel_code, **fields)
@@ -131,10 +112,10 @@ class CustomerService:
         """Apply the changes and audit exactly the fields that changed; no change, no event."""
         context = audit_context or AuditContext.system()
         self._refuse_channel_change(customer, kwargs)
-        fields = _check_fields(kwargs)
+        fields = check_fields(kwargs)
         if expected_version is not None and expected_version != customer.version:
             raise CustomerVersionConflict(customer, expected_version)
-        changes = _diff(customer, fields)
+        changes = diff(customer, fields)
         if not changes:
             return customer
         if customer.is_anonymized and (refused := sorted(set(changes) - ANONYMIZED_WRITABLE)):
@@ -195,7 +176,7 @@ class CustomerService:
         """
         context = audit_context or AuditContext.system("ingestion")
         channel = self.get_channel(channel)
-        fields = _check_fields(kwargs)
+        fields = check_fields(kwargs)
         new_id = self._insert_if_absent(channel, channel_code, fields)
         if new_id is not None:
             customer = self.session.get(Customer, new_id, populate_existing=True)
@@ -210,7 +191,7 @@ class CustomerService:
         ).one()
         if customer.is_anonymized:
             fields = {f: v for f, v in fields.items() if f in ANONYMIZED_WRITABLE}
-        changes = _diff(customer, fields)
+        changes = diff(customer, fields)
         if changes:
             self._apply(customer, changes, context, None)
         self._commit()
@@ -219,7 +200,7 @@ class CustomerService:
     def _insert_if_absent(self, channel: Channel, channel_code: str, fields: dict) -> int | None:
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = _new_values(channel.id, channel_code, fields, utcnow())
+        values = new_row_values(channel.id, channel_code, fields, utcnow())
         statement = (
             insert(Customer)
             .values(**values)
@@ -242,7 +223,7 @@ class CustomerService:
         exist. Writes with Core: it never commits, and expires the ORM objects it changed.
         """
         context = audit_context or AuditContext.system("ingestion")
-        wanted = {(channel_id, code): _check_fields(fields) for channel_id, code, fields in rows}
+        wanted = {(channel_id, code): check_fields(fields) for channel_id, code, fields in rows}
         if len(wanted) != len(rows):
             raise ValueError("upsert_customers needs distinct (channel, channel_code) keys")
         table = Customer.__table__
@@ -251,7 +232,7 @@ class CustomerService:
         found = bulk.select_by_keys(self.session, table, "channel_code", wanted, columns)
         now = utcnow()
         new_rows = {
-            key: _new_values(*key, fields, now)
+            key: new_row_values(*key, fields, now)
             for key, fields in wanted.items()
             if key not in found
         }
@@ -261,12 +242,12 @@ class CustomerService:
         outcomes, events, updates = {}, [], []
         for key, customer_id in new_ids.items():
             outcomes[key] = UpsertOutcome(customer_id, created=True, changed=True)
-            events.append(_creation_event(customer_id, new_rows[key]))
+            events.append(creation_event(customer_id, new_rows[key]))
         for key, row in found.items():
             fields = wanted[key]
             if row["anonymized_at"] is not None:
                 fields = {f: v for f, v in fields.items() if f in ANONYMIZED_WRITABLE}
-            changes = _diff(SimpleNamespace(**row), fields)
+            changes = diff(SimpleNamespace(**row), fields)
             outcomes[key] = UpsertOutcome(row["id"], created=False, changed=bool(changes))
             if changes:
                 updates.append((row["id"], {f: new for f, (_old, new) in changes.items()}))
@@ -312,7 +293,7 @@ class CustomerService:
                 "anonimization_time": now.isoformat().replace("+00:00", "Z"),
             },
         }
-        changes = _diff(customer, target)
+        changes = diff(customer, target)
         for field, (_old, new) in changes.items():
             setattr(customer, field, new)
         customer.anonymized_at = now
@@ -360,69 +341,10 @@ class CustomerService:
                     self.session.add(customer)
                 self.session.flush()
         except IntegrityError as exc:
-            if _is_unique_violation(exc):
+            if is_unique_violation(exc):
                 raise CustomerDuplicatedFieldException() from exc
             raise
 
     def _commit(self) -> None:
         if self.autocommit:
             self.session.commit()
-
-
-def _new_values(channel_id: int, channel_code: str, fields: dict, now: datetime) -> dict:
-    """Every column of a new customer row: the model's defaults, then ``fields``."""
-    return {
-        "email_allowed": False,
-        "sms_allowed": False,
-        "call_allowed": False,
-        "first_name": "",
-        "last_name": "",
-        "is_active": True,
-        "phone_number": None,
-        "erp_code": None,
-        "date_joined": None,
-        "gender": None,
-        "user_type": None,
-        "date_of_birth": None,
-        **{field: {} for field in JSON_FIELDS},
-        **fields,
-        "channel_id": channel_id,
-        "channel_code": channel_code,
-        "created_date": now,
-        "modified_date": now,
-        "version": 1,
-    }
-
-
-def _creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:
-    """The event ``_audit_creation`` writes, from the inserted values."""
-    changes = {
-        field: (None, values[field])
-        for field in sorted(WRITABLE_FIELDS)
-        if values[field] not in (None, "", {})
-    }
-    changes["channel"] = (None, values["channel_id"])
-    return PendingEvent(OBJECT_TYPE, customer_id, 1, "create", changes)
-
-
-def _is_unique_violation(exc: IntegrityError) -> bool:
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
-
-
-def _check_fields(kwargs: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(kwargs) - WRITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
-    return dict(kwargs)
-
-
-def _diff(customer: Customer, fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    changes = {}
-    for field, new in fields.items():
-        old = getattr(customer, field)
-        if isinstance(old, datetime) and isinstance(new, datetime) and new.tzinfo is None:
-            raise ValueError(f"{field} must be timezone-aware")
-        if old != new:
-            changes[field] = (old, new)
-    return changes

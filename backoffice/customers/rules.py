@@ -1,0 +1,98 @@
+"""The rules of a customer write: which fields exist, which are personal, what changed."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from backoffice.audit.service import PendingEvent
+from backoffice.customers.models import CONSENT_FIELDS, JSON_FIELDS, Customer
+
+# Everything a caller may set besides channel (fixed at creation).
+WRITABLE_FIELDS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "is_active",
+        "channel_code",
+        "erp_code",
+        "date_joined",
+        "gender",
+        "user_type",
+        "date_of_birth",
+        *CONSENT_FIELDS,
+        *JSON_FIELDS,
+    }
+)
+# Values that identify a person: erased by anonymization, in the row and in its history.
+PERSONAL_FIELDS = frozenset(
+    {"email", "first_name", "last_name", "phone_number", "date_of_birth", "gender", *JSON_FIELDS}
+)
+# What may still change on an anonymized customer.
+ANONYMIZED_WRITABLE = frozenset({"erp_code"})
+OBJECT_TYPE = "customer"
+
+
+def anonymized_email(customer_id: int) -> str:
+    return f"anonymized-{customer_id}@anonymized.example"
+
+
+def new_row_values(channel_id: int, channel_code: str, fields: dict, now: datetime) -> dict:
+    """Every column of a new customer row: the model's defaults, then ``fields``."""
+    return {
+        "email_allowed": False,
+        "sms_allowed": False,
+        "call_allowed": False,
+        "first_name": "",
+        "last_name": "",
+        "is_active": True,
+        "phone_number": None,
+        "erp_code": None,
+        "date_joined": None,
+        "gender": None,
+        "user_type": None,
+        "date_of_birth": None,
+        **{field: {} for field in JSON_FIELDS},
+        **fields,
+        "channel_id": channel_id,
+        "channel_code": channel_code,
+        "created_date": now,
+        "modified_date": now,
+        "version": 1,
+    }
+
+
+def creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:
+    """The event ``_audit_creation`` writes, from the inserted values."""
+    changes = {
+        field: (None, values[field])
+        for field in sorted(WRITABLE_FIELDS)
+        if values[field] not in (None, "", {})
+    }
+    changes["channel"] = (None, values["channel_id"])
+    return PendingEvent(OBJECT_TYPE, customer_id, 1, "create", changes)
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def check_fields(kwargs: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(kwargs) - WRITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
+    return dict(kwargs)
+
+
+def diff(customer: Customer, fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    changes = {}
+    for field, new in fields.items():
+        old = getattr(customer, field)
+        if isinstance(old, datetime) and isinstance(new, datetime) and new.tzinfo is None:
+            raise ValueError(f"{field} must be timezone-aware")
+        if old != new:
+            changes[field] = (old, new)
+    return changes
