@@ -9,7 +9,7 @@ import contextlib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -92,10 +92,27 @@ def parse_boolean(raw: str) -> bool | None:
 
 @dataclass(frozen=True)
 class QueryContext:
-    """What a filter may need besides its value: the session and the database dialect."""
+    """What a filter may need besides its value: the session, the database dialect, and the
+    choices the caller has already read (filter name -> existing pks), to not read them twice."""
 
     session: Any
     dialect: str
+    choices: dict[str, set[int]] = field(default_factory=dict)
+
+
+def starts_with(column: Any, value: str, dialect: str) -> ColumnElement:
+    """``column`` starts with ``value``, case-sensitively, in a form an index answers.
+
+    PostgreSQL: LIKE 'value%' (a varchar_pattern_ops index). SQLite's LIKE ignores case and no
+    index serves it, so there: a range of the column's (binary) order, made exact by substr.
+    """
+    if dialect != "sqlite":
+        return column.startswith(value, autoescape=True)
+    return and_(
+        column >= value,
+        column < value + "\U0010ffff",
+        func.substr(column, 1, len(value)) == value,
+    )
 
 
 # -- filters -----------------------------------------------------------------------------------
@@ -154,9 +171,13 @@ class CharFilter(Filter):
     def parse(self, raw: str, lookup: str) -> str | None:
         return raw or None  # an empty value leaves the filter unapplied
 
+    def build(self, raw_values: list[str], lookup: str, ctx: QueryContext) -> ColumnElement | None:
+        value = self.parse(raw_values[-1], lookup)
+        if value is not None and lookup == "startswith":
+            return starts_with(self.column, value, ctx.dialect)
+        return None if value is None else self.clause(value, lookup)
+
     def clause(self, value: str, lookup: str) -> ColumnElement:
-        if lookup == "startswith":
-            return self.column.startswith(value, autoescape=True)
         return self.column == value
 
 
@@ -256,7 +277,9 @@ class ModelMultipleChoiceFilter(Filter):
             return None
         wanted = {value: int(value) for value in values if value.isdigit() and int(value) <= MAX_ID}
         found = set()
-        if wanted:
+        if wanted and self.name in ctx.choices:
+            found = ctx.choices[self.name] & set(wanted.values())
+        elif wanted:
             query = select(self.model_pk).where(self.model_pk.in_(wanted.values()))
             found = set(ctx.session.scalars(query))
         for value in values:
@@ -337,9 +360,15 @@ class FilterSet:
     tiebreaker: ClassVar[str | None] = None  # an ordering_fields key that makes the order total
     ordering_param = "ordering"
 
-    def __init__(self, args: MultiDict, session: Any, dialect: str = "sqlite"):
+    def __init__(
+        self,
+        args: MultiDict,
+        session: Any,
+        dialect: str = "sqlite",
+        choices: dict[str, set[int]] | None = None,
+    ):
         self.args = args
-        self.context = QueryContext(session, dialect)
+        self.context = QueryContext(session, dialect, choices or {})
         self.errors: dict[str, list[str]] = {}
         self.clauses: list[ColumnElement] = []
         self.applied: list[tuple[str, str]] = []  # (parameter, value) pairs that filter
@@ -464,6 +493,7 @@ __all__ = [
     "NumberFilter",
     "RelatedFilter",
     "declare",
+    "starts_with",
 ]
 
 

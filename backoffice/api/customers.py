@@ -19,7 +19,8 @@ from backoffice.channels.models import Channel
 from backoffice.customers import errors
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
-from backoffice.customers.queries import customer_filters, customer_page, orders_info
+from backoffice.customers.pages import customer_page
+from backoffice.customers.queries import customer_filters, orders_info
 from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db

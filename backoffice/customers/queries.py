@@ -12,7 +12,7 @@ from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.models import Order
-from backoffice.querying import Page, paginate
+from backoffice.querying import Page, paginate, starts_with
 
 ZERO = Decimal("0.00")
 
@@ -25,19 +25,15 @@ class OrdersInfo:
     total_order_count: int = 0
 
 
-def customer_filters(args: MultiDict) -> CustomerFilterSet:
-    return CustomerFilterSet(args, db.session, db.session.get_bind().dialect.name)
+def customer_filters(args: MultiDict, channels: list[Channel] | None = None) -> CustomerFilterSet:
+    """The filter set of ``args``; ``channels``, when the caller has read them all, answer
+    the channel filter's "does it exist" without another query."""
+    choices = {"channel": {c.id for c in channels}} if channels is not None else None
+    return CustomerFilterSet(args, db.session, _dialect(), choices)
 
 
-def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:
-    """One page of the filtered customers: one count query and one page query.
-
-    Raises FilterError for bad filter values and InvalidPage for a page that does not exist.
-    """
-    where = filters.where()
-    statement = select(Customer).where(*where).order_by(*filters.order_by())
-    count = select(func.count()).select_from(Customer).where(*where)
-    return paginate(db.session, statement, count, number, limit)
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
@@ -88,7 +84,7 @@ def quick_search(term: str, limit: int = 20) -> Select:
     term = term.strip()
     first, _, last = term.partition(" ")
     conditions = [
-        Customer.email.startswith(term, autoescape=True),
+        starts_with(Customer.email, term, _dialect()),
         Customer.phone_number == term,
         Customer.channel_code == term,
         Customer.erp_code == term,

@@ -21,13 +21,13 @@ from backoffice.customers.forms import (
     rebase,
 )
 from backoffice.customers.models import Customer
+from backoffice.customers.pages import customer_page
 from backoffice.customers.queries import (
     all_channels,
     changes_since,
     customer_filters,
     customer_history,
     customer_orders,
-    customer_page,
     orders_info,
     quick_search_results,
 )
@@ -52,7 +52,7 @@ def customer_list():
         return redirect(listing.query_url(request.path, listing.canonical_args(request.args)))
     args = request.args
     channels = all_channels()
-    filters = customer_filters(listing.with_changes(args, ordering=_ordering()))
+    filters = customer_filters(listing.with_changes(args, ordering=_ordering()), channels)
     errors = {**filters.errors, **listing.form_errors(args)}
     form = CustomerFilterForm(channels, formdata=listing.form_args(args))
     page = None

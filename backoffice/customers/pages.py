@@ -1,0 +1,155 @@
+"""Customer list pages at a million rows: one statement, an exact count, plain rows.
+
+- The count is exact but never counts rows when the counter can answer it: with no filter, or
+  only ``channel`` and ``is_active``, it sums ``customer_counts`` (kept by triggers); any other
+  filter counts through the indexes the filter uses.
+- The page is a deferred join: the ids of the page come from a walk of an index (for a deep
+  page an index-only walk of 500,000 entries, not of 500,000 rows), then only those rows are read.
+- Count and page travel in one statement, and rows come back as plain values (no ORM identity
+  map, no unit of work): a list is read, never changed.
+"""
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Select, cast, func, select, union_all
+from sqlalchemy.sql.util import ClauseAdapter
+
+from backoffice.channels.models import Channel
+from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.models import Customer, CustomerCount
+from backoffice.extensions import db
+from backoffice.querying import InvalidPage, Page, parse_boolean
+
+CUSTOMERS = Customer.__table__
+CHANNELS = Channel.__table__
+# Filters the counter answers: it counts by (channel, is_active).
+COUNTED = frozenset({"channel", "is_active"})
+# Up to this many matches, a page is sorted from the filter's matches (see page_ids).
+FILTER_FIRST = 50_000
+CHANNEL_COLUMNS = ("id", "name", "channel_type", "is_active", "created_date", "modified_date")
+
+
+class ChannelRow:
+    """A channel as a list reads it."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__.update(values)
+
+
+class CustomerRow:
+    """A customer as a list reads it: its columns and its channel; read-only."""
+
+    def __init__(self, values: dict[str, Any], channel: ChannelRow):
+        self.__dict__.update(values)
+        self.channel = channel
+
+    @property
+    def is_anonymized(self) -> bool:
+        return self.anonymized_at is not None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def answered_by_counter(filters: CustomerFilterSet) -> bool:
+    return {param for param, _value in filters.applied} <= COUNTED
+
+
+def count_statement(filters: CustomerFilterSet) -> Select:
+    """The exact number of customers the filters select."""
+    if not answered_by_counter(filters):
+        return select(func.count()).select_from(CUSTOMERS).where(*filters.where())
+    applied = {param for param, _value in filters.applied}
+    clauses = []
+    if "channel" in applied:
+        ids = {int(value) for param, value in filters.applied if param == "channel"}
+        clauses.append(CustomerCount.channel_id.in_(sorted(ids)))
+    if "is_active" in applied:
+        active = parse_boolean(filters.args.getlist("is_active")[-1])
+        clauses.append(CustomerCount.is_active == active)
+    # sum() of a bigint is numeric on PostgreSQL: back to an integer.
+    total = cast(func.coalesce(func.sum(CustomerCount.total), 0), BigInteger)
+    return select(total).where(*clauses)
+
+
+def page_ids(filters: CustomerFilterSet, number: int, limit: int, total: Any) -> Select:
+    """The ids of one page, in the page's order.
+
+    Two plans, chosen by the exact count the statement computes first (the planner cannot
+    know it, and guesses wrong where filter and ordering correlate — a first name and the
+    email, a date range and the id): up to FILTER_FIRST matches are found through the
+    filter's index and sorted; more are found by walking the ordering's index.
+    """
+    walk = (
+        select(CUSTOMERS.c.id)
+        .where(*filters.where())
+        .order_by(*filters.order_by())
+        .limit(limit)
+        .offset((number - 1) * limit)
+    )
+    if answered_by_counter(filters):
+        return walk  # no filter, or channel / is_active: the composite indexes lead the walk
+    # OFFSET 0 keeps the planner from merging the filter into the ordered walk.
+    matched = select(CUSTOMERS).where(*filters.where()).offset(0).subquery("matched")
+    adapt = ClauseAdapter(matched).traverse
+    first = (
+        select(matched.c.id)
+        .where(total <= FILTER_FIRST)
+        .order_by(*(adapt(column) for column in filters.order_by()))
+        .limit(limit)
+        .offset((number - 1) * limit)
+    )
+    # Each branch wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
+    branches = (first.subquery("first"), walk.where(total > FILTER_FIRST).subquery("walk"))
+    return union_all(*(select(branch.c.id) for branch in branches))
+
+
+def page_statement(filters: CustomerFilterSet, number: int, limit: int) -> Select:
+    """One row per customer of the page, each with the total; one row of NULLs and the total
+    when the page is empty."""
+    counted = (
+        select(count_statement(filters).scalar_subquery().label("total"))
+        .cte("counted")
+        .prefix_with("MATERIALIZED")  # computed once, read by each plan's condition
+    )
+    total = select(counted.c.total).scalar_subquery()
+    channel = CHANNELS.alias("channel")
+    rows = CUSTOMERS.join(channel, channel.c.id == CUSTOMERS.c.channel_id)
+    ids = page_ids(filters, number, limit, total)
+    return (
+        select(
+            counted.c.total,
+            *CUSTOMERS.c,
+            *(channel.c[name].label(f"channel__{name}") for name in CHANNEL_COLUMNS),
+        )
+        .select_from(counted.outerjoin(rows, CUSTOMERS.c.id.in_(ids)))
+        .order_by(*filters.order_by())
+    )
+
+
+def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:
+    """One page of the filtered customers as ``CustomerRow``s, in one statement (two for
+    ``page=last``, whose number needs the count first).
+
+    Raises FilterError for bad filter values and InvalidPage for a page that does not exist.
+    """
+    if number == -1:
+        count = int(db.session.scalar(count_statement(filters)) or 0)
+        number = max(1, -(-count // limit))
+    result = db.session.execute(page_statement(filters, number, limit)).mappings().all()
+    count = int(result[0]["total"]) if result else 0
+    if number > max(1, -(-count // limit)):
+        raise InvalidPage(str(number))
+    channels: dict[int, ChannelRow] = {}
+    items = []
+    for row in result:
+        if row["id"] is None:
+            continue
+        channel = channels.get(row["channel_id"])
+        if channel is None:
+            channel = channels[row["channel_id"]] = ChannelRow(
+                {name: row[f"channel__{name}"] for name in CHANNEL_COLUMNS}
+            )
+        items.append(CustomerRow({c.name: row[c.name] for c in CUSTOMERS.c}, channel))
+    return Page(items=items, count=count, number=number, limit=limit)
