@@ -17,6 +17,7 @@ from backoffice.api.schemas import customer_detailed_json, customer_json
 from backoffice.audit.context import audit_context_from_request
 from backoffice.channels.models import Channel
 from backoffice.customers import errors
+from backoffice.customers.export import csv_download, export_customers
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.customers.pages import customer_page
@@ -64,6 +65,16 @@ def _list(channel_id: int | None, *, detailed: bool):
         return page_response(page, [customer_json(c) for c in page.items])
     info = orders_info([c.id for c in page.items])
     return page_response(page, [customer_detailed_json(c, info[c.id]) for c in page.items])
+
+
+@bp.route(f"{LIST}export.csv", methods=["GET"], endpoint="customer_export")
+@requires("supervisor")
+def customer_export():
+    try:
+        blocks = export_customers(request.args, audit_context_from_request("api"))
+    except FilterError as exc:
+        raise validation_error(exc.errors) from exc
+    return csv_download(blocks)
 
 
 @bp.route(f"{LIST}<int:pk>/", methods=["GET"], endpoint="customer_detail")

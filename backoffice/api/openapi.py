@@ -146,6 +146,20 @@ def _customer_paths() -> dict[str, Any]:
         "/api/v1/customers/detailed/": {
             "get": _list_operation("Customers with channel and orders_info", "CustomerDetailed")
         },
+        "/api/v1/customers/export.csv": {
+            "get": {
+                "summary": "The filtered customers as CSV, streamed (supervisor)",
+                "parameters": [_query("ordering"), *_filter_parameters()],
+                "responses": {
+                    "200": {
+                        "description": "One row per customer; formula-like cells start with '",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    "400": VALIDATION,
+                    **AUTH_ERRORS,
+                },
+            }
+        },
         "/api/v1/customers/{pk}/": {"parameters": [PK], **detail},
         "/api/v1/customers/{pk}/detailed/": {
             "parameters": [PK],
@@ -218,6 +232,7 @@ OPERATION_IDS = {
     ("/api/v1/customers/{pk}/", "put"): "replaceCustomer",
     ("/api/v1/customers/{pk}/", "patch"): "patchCustomer",
     ("/api/v1/customers/{pk}/detailed/", "get"): "getCustomerDetailed",
+    ("/api/v1/customers/export.csv", "get"): "exportCustomers",
 }
 
 

@@ -12,6 +12,7 @@ from backoffice.customers.errors import (
     CustomerDuplicatedFieldException,
     CustomerVersionConflict,
 )
+from backoffice.customers.export import csv_download, export_customers
 from backoffice.customers.forms import (
     AnonymizeForm,
     ConsentsForm,
@@ -33,7 +34,7 @@ from backoffice.customers.queries import (
 )
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
-from backoffice.querying import InvalidPage, parse_limit, parse_page_number
+from backoffice.querying import FilterError, InvalidPage, parse_limit, parse_page_number
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
@@ -70,9 +71,21 @@ def customer_list():
             filters.applied, args, request.path, {str(c.id): c.name for c in channels}
         ),
         clear_url=listing.clear_url(args, request.path),
+        export_url=listing.query_url(url_for(".export"), listing.with_changes(args, page=None)),
         page_sizes=listing.PAGE_SIZES,
         page_size=_page_size(),
     )
+
+
+@bp.get("/export.csv", endpoint="export")
+@role_required("supervisor")
+def export():
+    args = listing.with_changes(listing.canonical_args(request.args), ordering=_ordering())
+    try:
+        blocks = export_customers(args, audit_context_from_request("web"))
+    except FilterError:
+        return redirect(listing.query_url(url_for(".list"), request.args))
+    return csv_download(blocks)
 
 
 @bp.get("/search", endpoint="search")
