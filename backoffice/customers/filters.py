@@ -1,6 +1,6 @@
 """The customer filter set: the one query language of the list page and the API."""
 
-from sqlalchemy import exists
+from sqlalchemy import select
 
 from backoffice.channels.models import Channel, IntegrationMapping
 from backoffice.customers.models import GENDERS, USER_TYPES, Customer
@@ -23,10 +23,11 @@ RANGE = ("exact", "gt", "gte", "lt", "lte")
 
 
 def _mapped_customers(clauses):
-    return exists().where(
-        IntegrationMapping.object_type == "customer",
-        IntegrationMapping.object_id == Customer.id,
-        *clauses,
+    # An uncorrelated IN, not a correlated EXISTS: SQLite would probe it once per customer.
+    return Customer.id.in_(
+        select(IntegrationMapping.object_id).where(
+            IntegrationMapping.object_type == "customer", *clauses
+        )
     )
 
 

@@ -115,15 +115,18 @@ def page_statement(filters: CustomerFilterSet, number: int, limit: int) -> Selec
     )
     total = select(counted.c.total).scalar_subquery()
     channel = CHANNELS.alias("channel")
-    rows = CUSTOMERS.join(channel, channel.c.id == CUSTOMERS.c.channel_id)
     ids = page_ids(filters, number, limit, total)
+    # Flat outer joins: SQLite would materialize a nested (customers JOIN channels) whole.
+    rows = counted.outerjoin(CUSTOMERS, CUSTOMERS.c.id.in_(ids)).outerjoin(
+        channel, channel.c.id == CUSTOMERS.c.channel_id
+    )
     return (
         select(
             counted.c.total,
             *CUSTOMERS.c,
             *(channel.c[name].label(f"channel__{name}") for name in CHANNEL_COLUMNS),
         )
-        .select_from(counted.outerjoin(rows, CUSTOMERS.c.id.in_(ids)))
+        .select_from(rows)
         .order_by(*filters.order_by())
     )
 
