@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import UTC, date, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -147,3 +148,22 @@ def test_the_export_is_streamed_block_by_block(supervisor_api, channel, monkeypa
     response.close()
     assert len(blocks) == 3  # rows 1-2 (with the header), 3-4, 5
     assert sum(block.count(b"\r\n") for block in blocks) == 6
+
+
+def test_cells_read_as_the_api_renders_them(supervisor_api, channel):
+    customer = make_customer(
+        channel,
+        date_of_birth=date(1990, 2, 3),
+        date_joined=datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
+        email_allowed=True,
+        gender="female",
+        phone_number=None,
+    )
+    (row,) = rows(supervisor_api.get(API, buffered=True))
+    body = supervisor_api.get(f"/api/v1/customers/{customer.id}/").get_json()
+    for name in ("pk", "channel", "created_date", "modified_date", "date_joined",
+                 "date_of_birth", "email", "gender", "channel_code"):  # fmt: skip
+        assert row[name] == str(body[name]), name
+    assert row["date_joined"] == "2024-05-06T07:08:09.123456Z"
+    assert (row["email_allowed"], row["sms_allowed"]) == ("true", "false")
+    assert row["phone_number"] == "" and row["erp_code"] == ""

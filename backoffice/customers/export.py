@@ -9,13 +9,12 @@ no one.
 
 import csv
 import io
-import json
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import Any
 
-from flask import Response, stream_with_context
-from sqlalchemy import select
+from flask import Response
+from sqlalchemy import JSON, Boolean, Date, Engine, String, Text, case, cast, func, literal, select
+from sqlalchemy import type_coerce as as_text
 from werkzeug.datastructures import MultiDict
 
 from backoffice.audit.context import AuditContext
@@ -23,14 +22,12 @@ from backoffice.audit.service import record_event
 from backoffice.customers.models import Customer
 from backoffice.customers.queries import customer_filters
 from backoffice.customers.schema import CUSTOMER_FIELDS
-from backoffice.database import write_intent
+from backoffice.database import reset_write_intent, set_write_intent, write_intent
 from backoffice.extensions import db
-from backoffice.fields import render_datetime
+from backoffice.types import UTCDateTime
 
 # The API's fields, in its order; ``pk`` is the id and ``channel`` the channel's id.
 HEADER = list(CUSTOMER_FIELDS)
-COLUMNS = [Customer.__table__.c["id" if n == "pk" else "channel_id" if n == "channel" else n]
-           for n in HEADER]  # fmt: skip
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Filters whose values identify no one: kept in the audit event. Others: the name only.
@@ -44,25 +41,41 @@ HIDDEN = "[hidden]"
 ROWS_PER_BLOCK = 2000
 
 
-def neutralise(text: str) -> str:
-    """``text`` made inert for spreadsheets (OWASP's advice: a leading quote)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def cells(dialect: str) -> list[Any]:
+    """One SQL expression per CSV column, rendered as text by the database itself (as the API
+    renders it: ISO datetimes in UTC with microseconds and Z, true/false, JSON), text cells
+    made inert for spreadsheets (OWASP's advice: a leading quote). Python only writes them."""
+    table = Customer.__table__
+    out = []
+    for name in HEADER:
+        column = table.c["id" if name == "pk" else "channel_id" if name == "channel" else name]
+        if name in ("pk", "channel"):
+            out.append(column)
+        elif isinstance(column.type, Boolean):
+            out.append(case((column, "true"), else_="false"))
+        elif isinstance(column.type, UTCDateTime):
+            out.append(_timestamp(column, dialect))
+        elif type(column.type) is Date:
+            text = func.to_char(column, "YYYY-MM-DD") if dialect == "postgresql" else column
+            out.append(as_text(text, String))
+        elif isinstance(column.type, JSON):
+            out.append(as_text(cast(column, Text), String))  # an object: starts with {
+        else:
+            out.append(_inert(as_text(column, String)))
+    return out
 
 
-def cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return render_datetime(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str):
-        return neutralise(value)
-    return str(value)
+def _timestamp(column: Any, dialect: str) -> Any:
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", column)
+        return as_text(func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), String)
+    # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS.ffffff" (UTCDateTime).
+    stored = as_text(column, String)
+    return case((stored.is_(None), None), else_=func.replace(stored, " ", "T") + "Z")
+
+
+def _inert(text: Any) -> Any:
+    return case((func.substr(text, 1, 1).in_(FORMULA_STARTS), literal("'") + text), else_=text)
 
 
 def filter_summary(args: MultiDict) -> dict[str, list[str]]:
@@ -83,7 +96,8 @@ def export_customers(args: MultiDict, audit_context: AuditContext) -> Iterator[s
     Raises FilterError (before recording anything) when a filter value is bad.
     """
     filters = customer_filters(args)
-    statement = select(*COLUMNS).where(*filters.where()).order_by(*filters.order_by())
+    dialect = db.session.get_bind().dialect.name
+    statement = select(*cells(dialect)).where(*filters.where()).order_by(*filters.order_by())
     db.session.commit()  # end the read transaction: the audit write begins afresh
     with write_intent():
         record_event(
@@ -95,28 +109,34 @@ def export_customers(args: MultiDict, audit_context: AuditContext) -> Iterator[s
             changes={"filter": (None, filter_summary(args))},
         )
         db.session.commit()
-    return _csv(statement)
+    return _csv(db.engine, statement)
 
 
-def _csv(statement) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    result = db.session.execute(statement, execution_options={"yield_per": ROWS_PER_BLOCK})
-    for rows in result.partitions():
-        writer.writerows([cell(value) for value in row] for row in rows)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    tail = buffer.getvalue()
-    if tail:
-        yield tail
+def _csv(engine: Engine, statement) -> Iterator[str]:
+    """The rows, on a connection of their own: the server iterates the answer after the
+    request's context has ended. A read: on SQLite it begins without taking the write lock."""
+    with engine.connect() as connection:
+        intent = set_write_intent(False)  # read when the first statement begins the transaction
+        try:
+            result = connection.execution_options(yield_per=ROWS_PER_BLOCK).execute(statement)
+        finally:
+            reset_write_intent(intent)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for rows in result.partitions():
+            writer.writerows(rows)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        if tail := buffer.getvalue():
+            yield tail
 
 
 def csv_download(blocks: Iterator[str], filename: str = "customers.csv") -> Response:
-    """The streamed HTTP answer of an export (the request context lives until the last row)."""
+    """The streamed HTTP answer of an export."""
     return Response(
-        stream_with_context(blocks),
+        blocks,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
