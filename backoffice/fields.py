@@ -173,6 +173,7 @@ SCHEMA_BY_KIND: dict[str, dict[str, Any]] = {
     "choice": {"type": "string"},
     "pk": {"type": "integer"},
     "integer": {"type": "integer"},
+    "decimal": {"type": "string", "format": "decimal"},
 }
 
 

@@ -13,7 +13,9 @@ from backoffice.auth.access import role_required
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.fields import Field
-from backoffice.querying import JsonMethodFilter, RelatedFilter
+from backoffice.orders.filters import OrderFilterSet
+from backoffice.orders.schema import ORDER_CUSTOMER_FIELDS, ORDER_FIELDS
+from backoffice.querying import FilterSet, JsonMethodFilter, RelatedFilter
 
 
 def _object(fields: dict[str, Field], *, writable: bool, required: bool) -> dict[str, Any]:
@@ -47,9 +49,9 @@ NOT_ACCEPTABLE = _json(_ref("NotAcceptable"), "A rule refused the change")
 AUTH_ERRORS = {"401": ERROR, "403": ERROR}
 
 
-def _filter_parameters() -> list[dict[str, Any]]:
+def _filter_parameters(filterset: type[FilterSet] = CustomerFilterSet) -> list[dict[str, Any]]:
     params = []
-    for name, spec in CustomerFilterSet.filters.items():
+    for name, spec in filterset.filters.items():
         if isinstance(spec, RelatedFilter):
             params += [_query(f"{name}__{field}") for field in spec.fields]
         elif isinstance(spec, JsonMethodFilter):
@@ -90,10 +92,12 @@ def _page_of(item: str) -> dict[str, Any]:
     }
 
 
-def _list_operation(summary: str, item: str, *, filtered: bool = True) -> dict[str, Any]:
+def _list_operation(
+    summary: str, item: str, filterset: type[FilterSet] | None = CustomerFilterSet
+) -> dict[str, Any]:
     params = [*PAGE_PARAMETERS]
-    if filtered:
-        params += [_query("ordering"), *_filter_parameters()]
+    if filterset is not None:
+        params += [_query("ordering"), *_filter_parameters(filterset)]
     return {
         "summary": summary,
         "parameters": params,
@@ -184,7 +188,7 @@ def _customer_paths() -> dict[str, Any]:
 def _other_paths() -> dict[str, Any]:
     return {
         "/api/v1/channels/": {
-            "get": _list_operation("Channels", "Channel", filtered=False),
+            "get": _list_operation("Channels", "Channel", filterset=None),
             "post": {
                 "summary": "Create a channel (admin)",
                 "requestBody": _body("ChannelInput"),
@@ -196,6 +200,21 @@ def _other_paths() -> dict[str, Any]:
                 },
             },
         },
+        "/api/v1/orders/": {
+            "get": _list_operation("Orders, paged and filtered", "Order", OrderFilterSet),
+            "post": {
+                "summary": "Ingest an order and upsert its buyer (201 new, 200 known)",
+                "requestBody": _body("OrderInput"),
+                "responses": {
+                    "201": _json(_ref("Order")),
+                    "200": _json(_ref("Order")),
+                    "400": VALIDATION,
+                    "415": ERROR,
+                    **AUTH_ERRORS,
+                },
+            },
+        },
+        "/api/v1/orders/{pk}/": {"parameters": [PK], "get": _read_operation("One order", "Order")},
         "/api/v1/channels/{pk}/": {
             "parameters": [PK],
             "get": _read_operation("One channel", "Channel"),
@@ -251,6 +270,12 @@ def _identify(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+def _order_input() -> dict[str, Any]:
+    order = _object(ORDER_FIELDS, writable=True, required=True)
+    order["properties"]["customer"] = _object(ORDER_CUSTOMER_FIELDS, writable=True, required=True)
+    return order
+
+
 def openapi_document() -> dict[str, Any]:
     customer = _object(CUSTOMER_FIELDS, writable=False, required=True)
     detailed = _object(CUSTOMER_FIELDS, writable=False, required=True)
@@ -287,6 +312,8 @@ def openapi_document() -> dict[str, Any]:
                 "CustomerPatch": _object(CUSTOMER_FIELDS, writable=True, required=False),
                 "Channel": _object(CHANNEL_FIELDS, writable=False, required=True),
                 "ChannelInput": _object(CHANNEL_FIELDS, writable=True, required=True),
+                "Order": _object(ORDER_FIELDS, writable=False, required=True),
+                "OrderInput": _order_input(),
                 "Login": {
                     "type": "object",
                     "required": ["username", "password"],
@@ -304,7 +331,10 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "ValidationError": {
                     "type": "object",
-                    "additionalProperties": {"oneOf": [messages, {"type": "string"}]},
+                    # Messages by field; a nested object (an order's customer) nests the same.
+                    "additionalProperties": {
+                        "oneOf": [messages, {"type": "string"}, {"type": "object"}]
+                    },
                 },
                 "NotAcceptable": {
                     "type": "object",
