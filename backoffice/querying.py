@@ -275,7 +275,11 @@ class ModelMultipleChoiceFilter(Filter):
         values = [raw.strip() for raw in raw_values if raw.strip()]
         if not values:
             return None
-        wanted = {value: int(value) for value in values if value.isdigit() and int(value) <= MAX_ID}
+        wanted = {
+            value: int(value)
+            for value in values
+            if value.isascii() and value.isdigit() and int(value) <= MAX_ID
+        }
         found = set()
         if wanted and self.name in ctx.choices:
             found = ctx.choices[self.name] & set(wanted.values())
@@ -529,14 +533,14 @@ def parse_page_number(raw: str | None) -> int:
         return 1
     if raw == "last":
         return -1
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise InvalidPage(raw)
     return int(raw)
 
 
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:
     """DRF's rule: a limit that is not a positive number falls back to the default."""
-    if raw is None or not raw.strip().isdigit() or int(raw) < 1:
+    if raw is None or not (raw.isascii() and raw.strip().isdigit()) or int(raw) < 1:
         return default
     return min(int(raw), maximum)
 

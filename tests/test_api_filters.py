@@ -290,3 +290,11 @@ def test_extreme_dates_are_answered(api, people, query):
     response = api.get(f"/api/v1/customers/?{query}")
     assert response.status_code in (200, 400)
     assert response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("channel=³3", 400), ("page=²", 404), ("limit=²", 200)]
+)
+def test_unicode_digits_are_not_numbers(api, channel, query, status):
+    make_customer(channel)
+    assert api.get(f"/api/v1/customers/?{query}").status_code == status
