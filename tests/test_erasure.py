@@ -2,7 +2,7 @@
 
 Every effective change leaves exactly one audit event (actor, source, UTC time, old -> new);
 an anonymized customer's former email, phone and names appear nowhere: no table, no text or
-JSON column, no log line; their orders and totals stay as they were.
+JSON column, no CSV export, no log line; their orders and totals stay as they were.
 """
 
 import logging
@@ -104,7 +104,11 @@ def test_random_history_is_exact_and_erasure_is_complete(app, api, supervisor_ap
         assert supervisor_api.post(f"/api/v1/customers/{pk}/anonymize/").status_code == 200
     db.session.expire_all()
     assert orders_info(erased) == totals_before
-    haystack = searchable_text() + "\n".join(capture.lines)
+    export = supervisor_api.get("/api/v1/customers/export.csv")
+    assert export.status_code == 200
+    csv_text = export.get_data(as_text=True)
+    assert csv_text.count("\n") == CUSTOMERS + 1  # the header and every customer, erased ones too
+    haystack = "\n".join([searchable_text(), csv_text, *capture.lines])
     for pk in erased:
         for secret in former[pk]:
             assert secret not in haystack, (pk, secret)
