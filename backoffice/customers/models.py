@@ -22,7 +22,23 @@ JSON_FIELDS = (
 CONSENT_FIELDS = ("email_allowed", "sms_allowed", "call_allowed")
 
 
-class Customer(db.Model):
+class CustomerDisplay:
+    """What pages ask of a customer, for the model and for the rows lists read without it."""
+
+    anonymized_at: datetime | None
+    first_name: str
+    last_name: str
+
+    @property
+    def is_anonymized(self) -> bool:
+        return self.anonymized_at is not None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Customer(CustomerDisplay, db.Model):
     __tablename__ = "customers"
     __table_args__ = (
         UniqueConstraint("channel_id", "channel_code"),
@@ -95,14 +111,6 @@ class Customer(db.Model):
     channel: Mapped[Channel] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def is_anonymized(self) -> bool:
-        return self.anonymized_at is not None
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.channel_id}/{self.channel_code}>"

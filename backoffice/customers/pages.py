@@ -16,7 +16,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from backoffice.channels.models import Channel
 from backoffice.customers.filters import CustomerFilterSet
-from backoffice.customers.models import Customer, CustomerCount
+from backoffice.customers.models import Customer, CustomerCount, CustomerDisplay
 from backoffice.extensions import db
 from backoffice.querying import InvalidPage, Page, parse_boolean
 
@@ -36,20 +36,12 @@ class ChannelRow:
         self.__dict__.update(values)
 
 
-class CustomerRow:
+class CustomerRow(CustomerDisplay):
     """A customer as a list reads it: its columns and its channel; read-only."""
 
     def __init__(self, values: dict[str, Any], channel: ChannelRow):
         self.__dict__.update(values)
         self.channel = channel
-
-    @property
-    def is_anonymized(self) -> bool:
-        return self.anonymized_at is not None
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
 
 
 def answered_by_counter(filters: CustomerFilterSet) -> bool:

@@ -89,14 +89,11 @@ class CustomerService:
             if getattr(customer, field) not in (None, "", {})
         }
         changes["channel"] = (None, customer.channel_id)
-        record_event(
-            self.session,
+        self._record(
+            customer,
             context,
-            object_type=OBJECT_TYPE,
-            object_id=customer.id,
-            object_version=customer.version,
-            action="create",
-            changes=changes,
+            "create",
+            changes,
         )
 
     # -- updating ------------------------------------------------------------------------------
@@ -150,14 +147,11 @@ class CustomerService:
         except StaleDataError as exc:
             raise CustomerVersionConflict(customer, expected_version) from exc
         only_consents = set(changes) <= set(CONSENT_FIELDS)
-        record_event(
-            self.session,
+        self._record(
+            customer,
             context,
-            object_type=OBJECT_TYPE,
-            object_id=customer.id,
-            object_version=customer.version,
-            action="consent" if only_consents else "update",
-            changes=changes,
+            "consent" if only_consents else "update",
+            changes,
         )
 
     # -- upserting (order ingestion) -----------------------------------------------------------
@@ -301,14 +295,11 @@ class CustomerService:
         erase_values(
             self.session, object_type=OBJECT_TYPE, object_id=customer.id, fields=PERSONAL_FIELDS
         )
-        record_event(
-            self.session,
+        self._record(
+            customer,
             context,
-            object_type=OBJECT_TYPE,
-            object_id=customer.id,
-            object_version=customer.version,
-            action="anonymize",
-            changes={
+            "anonymize",
+            {
                 field: (ERASED if field in PERSONAL_FIELDS else old, new)
                 for field, (old, new) in changes.items()
             },
@@ -344,6 +335,19 @@ class CustomerService:
             if is_unique_violation(exc):
                 raise CustomerDuplicatedFieldException() from exc
             raise
+
+    def _record(
+        self, customer: Customer, context: AuditContext, action: str, changes: dict
+    ) -> None:
+        record_event(
+            self.session,
+            context,
+            object_type=OBJECT_TYPE,
+            object_id=customer.id,
+            object_version=customer.version,
+            action=action,
+            changes=changes,
+        )
 
     def _commit(self) -> None:
         if self.autocommit:
