@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
 from backoffice.api.pagination import invalid_page, page_params, page_response
-from backoffice.api.responses import APIError, json_body, validation_error
+from backoffice.api.responses import get_or_404, json_body, validation_error
 from backoffice.api.schemas import CHANNEL_FIELDS, channel_json
 from backoffice.channels import service
 from backoffice.channels.models import Channel
@@ -39,7 +39,4 @@ def channel_create():
 @bp.route("/channels/<int:pk>/", methods=["GET"], endpoint="channel_detail")
 @requires("agent")
 def channel_detail(pk: int):
-    channel = db.session.get(Channel, pk)
-    if channel is None:
-        raise APIError(404, "Not found.")
-    return jsonify(channel_json(channel))
+    return jsonify(channel_json(get_or_404(Channel, pk)))

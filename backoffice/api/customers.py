@@ -12,7 +12,7 @@ from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
 from backoffice.api.metadata import options_response
 from backoffice.api.pagination import invalid_page, page_params, page_response
-from backoffice.api.responses import APIError, json_body, validation_error
+from backoffice.api.responses import APIError, get_or_404, json_body, validation_error
 from backoffice.api.schemas import customer_detailed_json, customer_json
 from backoffice.audit.context import audit_context_from_request
 from backoffice.channels.models import Channel
@@ -51,7 +51,7 @@ def customer_detailed_list():
 def _list(channel_id: int | None, *, detailed: bool):
     args = request.args
     if channel_id is not None:
-        _channel_or_404(channel_id)
+        get_or_404(Channel, channel_id)
         args = MultiDict([(k, v) for k, v in args.items(multi=True) if k != "channel"])
         args.add("channel", str(channel_id))
     number, limit = page_params()
@@ -160,24 +160,17 @@ def customer_detail_options(pk: int, channel_id: int | None = None):
 
 
 def _customer_or_404(pk: int, channel_id: int | None = None) -> Customer:
-    customer = db.session.get(Customer, pk)
-    if customer is None or (channel_id is not None and customer.channel_id != channel_id):
+    customer = get_or_404(Customer, pk)
+    if channel_id is not None and customer.channel_id != channel_id:
         raise APIError(404, "Not found.")
     return customer
-
-
-def _channel_or_404(channel_id: int) -> Channel:
-    channel = db.session.get(Channel, channel_id)
-    if channel is None:
-        raise APIError(404, "Not found.")
-    return channel
 
 
 def _validated(data: Any, *, partial: bool, channel_id: int | None) -> dict[str, Any]:
     """The body checked as CustomerSerializer would; the channel path may omit channel."""
     fields = CUSTOMER_FIELDS
     if channel_id is not None:
-        _channel_or_404(channel_id)
+        get_or_404(Channel, channel_id)
         fields = {**fields, "channel": _optional(fields["channel"])}
     values, problems = validate(fields, data, partial=partial)
     if channel_id is not None and not problems:

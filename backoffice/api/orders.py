@@ -9,10 +9,9 @@ from flask import jsonify, request
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
 from backoffice.api.pagination import invalid_page, page_params, page_response
-from backoffice.api.responses import APIError, json_body, validation_error
+from backoffice.api.responses import get_or_404, json_body, validation_error
 from backoffice.audit.context import audit_context_from_request
 from backoffice.customers.errors import UnknownChannelError
-from backoffice.extensions import db
 from backoffice.fields import render_datetime, render_decimal
 from backoffice.orders.errors import InvalidOrderPayload
 from backoffice.orders.models import Order
@@ -39,10 +38,7 @@ def order_list():
 @bp.route(f"{LIST}<int:pk>/", methods=["GET"], endpoint="order_detail")
 @requires("agent")
 def order_detail(pk: int):
-    order = db.session.get(Order, pk)
-    if order is None:
-        raise APIError(404, "Not found.")
-    return jsonify(order_json(order))
+    return jsonify(order_json(get_or_404(Order, pk)))
 
 
 @bp.route(LIST, methods=["POST"], endpoint="order_ingest")

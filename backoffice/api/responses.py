@@ -5,6 +5,8 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from backoffice.extensions import db
+
 
 class APIError(Exception):
     """A response to send as ``{"detail": …}`` (or a ready body) with a status."""
@@ -44,3 +46,11 @@ def json_body() -> Any:
 
 def validation_error(errors: dict[str, Any]) -> APIError:
     return APIError(400, body=errors)
+
+
+def get_or_404(model: type, pk: int) -> Any:
+    """The row with this primary key, or the contract's 404 ``{"detail": "Not found."}``."""
+    found = db.session.get(model, pk)
+    if found is None:
+        raise APIError(404, "Not found.")
+    return found
