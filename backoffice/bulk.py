@@ -6,7 +6,7 @@ own SQLAlchemy processors, so rows read and written here are exactly what the OR
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, update
@@ -90,6 +90,28 @@ def insert_absent(
         result = connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
         inserted.update({(channel_id, code): row_id for row_id, channel_id, code in result})
     return inserted
+
+
+def upsert_prepare(
+    session: Session,
+    table: Table,
+    key_column: str,
+    wanted: dict[tuple[int, str], Any],
+    columns: list[str],
+    new_row: Callable[[tuple[int, str], Any], dict[str, Any]],
+) -> tuple[dict, dict, dict]:
+    """The first half of a batch upsert by (channel_id, ``key_column``).
+
+    Locks the rows that exist, inserts the missing ones (built by ``new_row``) and reads back
+    those a concurrent batch inserted first. Returns (found rows by key, new ids by key, new
+    rows by key): the caller diffs the found rows against ``wanted`` and updates them.
+    """
+    found = select_by_keys(session, table, key_column, wanted, columns)
+    new_rows = {key: new_row(key, values) for key, values in wanted.items() if key not in found}
+    new_ids = insert_absent(session, table, key_column, list(new_rows.values()))
+    if raced := [key for key in new_rows if key not in new_ids]:
+        found |= select_by_keys(session, table, key_column, raced, columns)
+    return found, new_ids, new_rows
 
 
 def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

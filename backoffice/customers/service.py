@@ -223,16 +223,15 @@ class CustomerService:
         table = Customer.__table__
         # Only the fields this batch sets: fewer columns to read and convert.
         columns = ["id", "version", "anonymized_at", *sorted(set().union(*wanted.values()))]
-        found = bulk.select_by_keys(self.session, table, "channel_code", wanted, columns)
         now = utcnow()
-        new_rows = {
-            key: new_row_values(*key, fields, now)
-            for key, fields in wanted.items()
-            if key not in found
-        }
-        new_ids = bulk.insert_absent(self.session, table, "channel_code", list(new_rows.values()))
-        if raced := [key for key in new_rows if key not in new_ids]:
-            found |= bulk.select_by_keys(self.session, table, "channel_code", raced, columns)
+        found, new_ids, new_rows = bulk.upsert_prepare(
+            self.session,
+            table,
+            "channel_code",
+            wanted,
+            columns,
+            lambda key, fields: new_row_values(*key, fields, now),
+        )
         outcomes, events, updates = {}, [], []
         for key, customer_id in new_ids.items():
             outcomes[key] = UpsertOutcome(customer_id, created=True, changed=True)

@@ -172,16 +172,15 @@ class OrderService:
         }
         table = Order.__table__
         columns = ["id", *ORDER_WRITABLE, "created_date"]
-        found = bulk.select_by_keys(self.session, table, "number", wanted, columns)
         now = utcnow()
-        new_rows = {
-            key: _new_values(*key, values, now)
-            for key, values in wanted.items()
-            if key not in found
-        }
-        new_ids = bulk.insert_absent(self.session, table, "number", list(new_rows.values()))
-        if raced := [key for key in new_rows if key not in new_ids]:
-            found |= bulk.select_by_keys(self.session, table, "number", raced, columns)
+        found, new_ids, _new_rows = bulk.upsert_prepare(
+            self.session,
+            table,
+            "number",
+            wanted,
+            columns,
+            lambda key, values: _new_values(*key, values, now),
+        )
         events, updates = [], []
         for key, row in found.items():
             changes = _diff(row, wanted[key])
