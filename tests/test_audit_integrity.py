@@ -54,4 +54,4 @@ def test_anonymization_passes_the_trigger(channel):
     CustomerService().anonymize_customer(customer)
     db.session.expire_all()
     first = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
-    assert first.changes["first_name"] == ["[erased]", "[erased]"]
+    assert first.changes["first_name"] == [None, "[erased]"]  # the creation: no old value

@@ -254,3 +254,10 @@ def test_upsert_never_writes_personal_data_back_onto_an_anonymized_customer(chan
     )
     assert not created and again.id == customer.id
     assert again.first_name == "" and again.email.startswith("anonymized-")
+
+
+def test_erasure_keeps_empty_old_values_empty(channel):
+    customer = make_customer(channel, first_name="Gone")
+    CustomerService().anonymize_customer(customer)
+    created = events_for(customer)[0]
+    assert created.changes["first_name"] == [None, ERASED]

@@ -65,7 +65,8 @@ def erase_values(session: Session, *, object_type: str, object_id: int, fields: 
     touched = 0
     for event in events:
         erased = {
-            field: [ERASED, ERASED] if field in fields else values
+            # An empty value stays empty: the history still shows "— → [erased]".
+            field: [None if v is None else ERASED for v in values] if field in fields else values
             for field, values in event.changes.items()
         }
         if erased != event.changes:
