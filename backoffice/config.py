@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "5 per minute",
+    "CACHE_TYPE": "SimpleCache",
+    "CACHE_DEFAULT_TIMEOUT": 3600,
+    "CACHE_THRESHOLD": 1000,
     "API_PAGE_SIZE": 10,
     "API_MAX_PAGE_SIZE": 100,
 }
@@ -79,6 +82,4 @@ def _configure_database(app: Flask) -> None:
     options.setdefault("hide_parameters", True)
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    else:
-        options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -7,8 +7,8 @@ from flask import Flask, abort, g, request
 from werkzeug.routing import IntegerConverter
 
 from backoffice import ROOT
-from backoffice.database import configure_engine, reset_write_intent, set_write_intent
-from backoffice.extensions import csrf, db, limiter, login_manager, migrate
+from backoffice.database import configure_engines, reset_write_intent, set_write_intent
+from backoffice.extensions import cache, csrf, db, limiter, login_manager, migrate
 from backoffice.requestlog import init_request_log
 from backoffice.types import MAX_ID
 
@@ -24,12 +24,12 @@ def init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        for engine in db.engines.values():
-            configure_engine(engine)
+        configure_engines(app, db.engines.values())
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
+    cache.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--only", default="", help="run only the cases whose name has this text")
     args = parser.parse_args()
     app = create_app(
         {
@@ -91,6 +92,8 @@ def main() -> None:
     print(f"{'case':38} {'app med':>8} {'app p95':>8} {'raw med':>8} {'raw p95':>8} "
           f"{'ratio':>6} {'+ms':>6} {'stmts':>5}  goal")  # fmt: skip
     for name, door, path in cases(values):
+        if args.only.lower() not in name.lower():
+            continue
         client, extra = (api, headers) if door == "api" else (html, {})
         statements = _record(engine, client, path, extra)
         for _ in range(args.warmup):

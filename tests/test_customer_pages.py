@@ -181,6 +181,24 @@ def test_an_attribute_key_and_value_become_one_api_filter(agent_client, crowd):
     assert "Give the value" in error_beside(text(half), "attribute_value")
 
 
+def test_the_filter_panel_follows_the_query_and_the_channels(agent_client, channel, crowd):
+    """The panel is rendered once per query and channel list, then reused: never stale."""
+    for _ in range(2):
+        assert 'type="search" value="an"' in text(
+            agent_client.get("/customers/?email__startswith=an")
+        )
+    html = text(agent_client.get("/customers/?email__startswith=bo"))
+    assert 'value="bo"' in html and 'value="an"' not in html
+    bad = text(agent_client.get("/customers/?email__startswith=bo&gender=other"))
+    assert "other is not one of the available choices" in error_beside(bad, "gender")
+    assert "<li>" not in error_beside(text(agent_client.get("/customers/?gender=male")), "gender")
+
+    channel.name = "Renamed Shop"
+    db.session.commit()
+    html = text(agent_client.get("/customers/?email__startswith=an"))
+    assert "Renamed Shop" in html.split("</details>")[0]
+
+
 def test_bad_filter_values_show_the_engines_messages_beside_their_fields(agent_client, crowd):
     response = agent_client.get(
         "/customers/?created_date__gte=someday&channel=999&gender=other&created_date__lt=2024-13-01"

@@ -1,5 +1,7 @@
 """The list page's query string: the filter form in and out of the API's language, and chips."""
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -65,6 +67,13 @@ def with_changes(args: MultiDict, **changes: str | int | None) -> MultiDict:
         if value is not None:
             changed[key] = str(value)
     return changed
+
+
+def panel_key(args: MultiDict, channels: Iterable) -> str:
+    """The cache key of the rendered filter panel: all it shows follows from the query (values,
+    errors) and the channels it offers."""
+    shown = (list(args.items(multi=True)), [(channel.id, channel.name) for channel in channels])
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 def canonical_args(args: MultiDict) -> MultiDict:

@@ -65,6 +65,7 @@ def customer_list():
     return render_template(
         "customers/list.html",
         form=form,
+        panel_key=listing.panel_key(args, channels),
         page=page,
         other_errors=_place_errors(form, errors),
         chips=listing.chips(
