@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
+from werkzeug.datastructures import MultiDict
 
 from backoffice.channels.models import IntegrationMapping
+from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.models import Order
@@ -174,6 +176,25 @@ def test_ordering(api, people):
         people["anna"],
         people["bob"],
     ]
+
+
+def test_every_ordering_of_a_filtered_page_matches_the_plain_sorted_query(api, people, channel):
+    """A filtered page is sorted from the filter's matches; each sort key must survive that."""
+    for n in range(6):
+        make_customer(channel, email=f"a{n}@example.com", first_name=f"F{n % 3}",
+                      last_name=None if n % 2 else f"L{n}", gender=("male", None)[n % 2],
+                      erp_code=f"E{5 - n}", is_active=bool(n % 3))  # fmt: skip
+    db.session.commit()
+    for field in CustomerFilterSet.ordering_fields:
+        for ordering in (field, f"-{field}", f"{field},-email"):
+            filters = CustomerFilterSet(
+                MultiDict([("email__startswith", "a"), ("ordering", ordering)]), db.session
+            )
+            expected = db.session.scalars(
+                select(Customer.id).where(*filters.where()).order_by(*filters.order_by())
+            ).all()
+            page = pks(api.get(f"/api/v1/customers/?email__startswith=a&ordering={ordering}"))
+            assert page == expected[:10], ordering
 
 
 def test_pagination_links_keep_the_other_parameters(api, channel):

@@ -20,7 +20,7 @@ from backoffice.customers import errors
 from backoffice.customers.export import csv_download, export_customers
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
-from backoffice.customers.pages import customer_page
+from backoffice.customers.pages import CustomerRow, customer_page, customer_row
 from backoffice.customers.queries import customer_filters, orders_info
 from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.customers.service import CustomerService
@@ -81,15 +81,14 @@ def customer_export():
 @bp.route(f"{SCOPED}<int:pk>/", methods=["GET"], endpoint="channel_customer_detail")
 @requires("agent")
 def customer_detail(pk: int, channel_id: int | None = None):
-    return _with_etag(
-        jsonify(customer_json(customer := _customer_or_404(pk, channel_id))), customer
-    )
+    customer = _customer_row_or_404(pk, channel_id)
+    return _with_etag(jsonify(customer_json(customer)), customer)
 
 
 @bp.route(f"{LIST}<int:pk>/detailed/", methods=["GET"], endpoint="customer_detail_detailed")
 @requires("agent")
 def customer_detail_detailed(pk: int):
-    customer = _customer_or_404(pk)
+    customer = _customer_row_or_404(pk)
     body = customer_detailed_json(customer, orders_info([customer.id])[customer.id])
     return _with_etag(jsonify(body), customer)
 
@@ -157,6 +156,14 @@ def customer_detail_options(pk: int, channel_id: int | None = None):
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _customer_row_or_404(pk: int, channel_id: int | None = None) -> CustomerRow:
+    """A customer to read (plain values, no ORM object)."""
+    customer = customer_row(pk, channel_id)
+    if customer is None:
+        raise APIError(404, "Not found.")
+    return customer
 
 
 def _customer_or_404(pk: int, channel_id: int | None = None) -> Customer:

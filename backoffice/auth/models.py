@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -15,6 +16,11 @@ from backoffice.types import UTCDateTime, utcnow
 ROLES = ("agent", "supervisor", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 PASSWORD_METHOD = "scrypt:32768:8:1"  # noqa: S105  (a hashing method, not a secret)
+
+
+def outranks(role: str, required: str) -> bool:
+    """True when ``role`` is ``required`` or above it."""
+    return ROLE_RANK[role] >= ROLE_RANK[required]
 
 
 def _new_session_nonce() -> str:
@@ -44,7 +50,7 @@ class User(UserMixin, db.Model):
 
     def has_role(self, role: str) -> bool:
         """True when this user's role is ``role`` or above it."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        return outranks(self.role, role)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
@@ -54,6 +60,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+@dataclass(frozen=True, eq=False)
+class Staff(UserMixin):
+    """The active user a request acts for (by session or token), read without the ORM."""
+
+    id: int
+    email: str
+    role: str
+    session_nonce: str
+
+    def has_role(self, role: str) -> bool:
+        return outranks(self.role, role)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
 
 
 def hash_token(key: str) -> str:

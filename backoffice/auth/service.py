@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
-from backoffice.auth.models import ROLES, ApiToken, User, hash_token
+from backoffice.auth.models import ROLES, ApiToken, Staff, User, hash_token
 from backoffice.database import write_intent
 from backoffice.extensions import db
 from backoffice.types import utcnow
@@ -56,8 +56,8 @@ def record_login(user: User) -> None:
     db.session.commit()
 
 
-def end_all_sessions(user: User) -> None:
-    user.rotate_session_nonce()
+def end_all_sessions(user_id: int) -> None:
+    db.session.get_one(User, user_id).rotate_session_nonce()
     db.session.commit()
 
 
@@ -69,16 +69,37 @@ def issue_token(user: User) -> str:
     return key
 
 
-def user_for_token(key: str) -> User | None:
-    token = db.session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(key))
-    ).one_or_none()
-    if token is None or not token.user.is_active:
+# Built once, of table columns: a Core statement skips the ORM's work on every request.
+USERS, TOKENS = User.__table__, ApiToken.__table__
+STAFF_COLUMNS = (USERS.c.id, USERS.c.email, USERS.c.role, USERS.c.session_nonce)
+SESSION_USER = select(*STAFF_COLUMNS).where(
+    USERS.c.id == bindparam("user_id"), USERS.c.is_active.is_(True)
+)
+TOKEN_USER = (
+    select(TOKENS.c.id, TOKENS.c.last_used_at, *STAFF_COLUMNS)
+    .join_from(TOKENS, USERS, TOKENS.c.user_id == USERS.c.id)
+    .where(TOKENS.c.token_hash == bindparam("token_hash"), USERS.c.is_active.is_(True))
+)
+
+
+def staff_for_session(user_id: int, nonce: str) -> Staff | None:
+    """The active user of a browser session, or None once the session was ended."""
+    found = db.session.execute(SESSION_USER, {"user_id": user_id}).one_or_none()
+    if found is None or found.session_nonce != nonce:
         return None
+    return Staff(*found)
+
+
+def user_for_token(key: str) -> Staff | None:
+    """The active user holding this token key, or None; one statement on every API request."""
+    found = db.session.execute(TOKEN_USER, {"token_hash": hash_token(key)}).one_or_none()
+    if found is None:
+        return None
+    token_id, last_used_at, *user = found
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        _touch(token.id, now)
-    return token.user
+    if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
+        _touch(token_id, now)
+    return Staff(*user)
 
 
 def _touch(token_id: int, now) -> None:

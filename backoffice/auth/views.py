@@ -16,21 +16,19 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from backoffice.auth import service
 from backoffice.auth.forms import LoginForm
-from backoffice.auth.models import User
-from backoffice.extensions import db, limiter, login_manager
+from backoffice.auth.models import Staff
+from backoffice.extensions import limiter, login_manager
+from backoffice.types import MAX_ID
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
+def load_user(session_id: str) -> Staff | None:
     user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
+    if not user_id.isascii() or not user_id.isdigit() or int(user_id) > MAX_ID:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_nonce != nonce:
-        return None
-    return user
+    return service.staff_for_session(int(user_id), nonce)
 
 
 def safe_next(target: str | None) -> str:
@@ -77,7 +75,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    service.end_all_sessions(current_user._get_current_object())
+    service.end_all_sessions(current_user.id)
     logout_user()
     session.clear()
     flash("You have been signed out.", "info")

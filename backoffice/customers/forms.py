@@ -1,6 +1,7 @@
 """The customer forms: profile (new and edit), consents, anonymization and the list's filters."""
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -22,7 +23,6 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.service import jsonable
-from backoffice.channels.models import Channel
 from backoffice.customers.models import CONSENT_FIELDS, GENDERS, USER_TYPES, Customer
 
 YES_NO_ANY = [SelectChoice("", "Any"), SelectChoice("true", "Yes"), SelectChoice("false", "No")]
@@ -36,7 +36,7 @@ def _choices(values: tuple[str, ...], blank: str) -> list[SelectChoice]:
     return [SelectChoice("", blank), *(SelectChoice(v, v.capitalize()) for v in values)]
 
 
-def _channel_choices(channels: list[Channel]) -> list[SelectChoice]:
+def _channel_choices(channels: Iterable[Any]) -> list[SelectChoice]:
     return [SelectChoice(str(channel.id), channel.name) for channel in channels]
 
 
@@ -157,7 +157,7 @@ class NewCustomerForm(CustomerForm):
         ("Data", ("attributes", "extra_field")),
     )
 
-    def __init__(self, channels: list[Channel], *args: Any, **kwargs: Any):
+    def __init__(self, channels: Iterable[Any], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.channel.choices = [SelectChoice("", "Choose a channel…"), *_channel_choices(channels)]
 
@@ -274,6 +274,6 @@ class CustomerFilterForm(Form):
         ("Attribute", ("attribute_key", "attribute_value")),
     )
 
-    def __init__(self, channels: list[Channel], *args: Any, **kwargs: Any):
+    def __init__(self, channels: Iterable[Any], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.channel.choices = _channel_choices(channels)

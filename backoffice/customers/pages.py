@@ -11,7 +11,7 @@
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, cast, func, select, union_all
+from sqlalchemy import BigInteger, Select, bindparam, cast, func, select, union_all
 from sqlalchemy.sql.util import ClauseAdapter
 
 from backoffice.channels.models import Channel
@@ -83,18 +83,30 @@ def page_ids(filters: CustomerFilterSet, number: int, limit: int, total: Any) ->
     if answered_by_counter(filters):
         return walk  # no filter, or channel / is_active: the composite indexes lead the walk
     # OFFSET 0 keeps the planner from merging the filter into the ordered walk.
-    matched = select(CUSTOMERS).where(*filters.where()).offset(0).subquery("matched")
+    order = filters.order_by()
+    sort_columns = {column.name: column for column in _columns_of(order)}
+    matched = (
+        select(CUSTOMERS.c.id, *(c for name, c in sort_columns.items() if name != "id"))
+        .where(*filters.where())
+        .offset(0)
+        .subquery("matched")
+    )
     adapt = ClauseAdapter(matched).traverse
     first = (
         select(matched.c.id)
         .where(total <= FILTER_FIRST)
-        .order_by(*(adapt(column) for column in filters.order_by()))
+        .order_by(*(adapt(column) for column in order))
         .limit(limit)
         .offset((number - 1) * limit)
     )
     # Each branch wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
     branches = (first.subquery("first"), walk.where(total > FILTER_FIRST).subquery("walk"))
     return union_all(*(select(branch.c.id) for branch in branches))
+
+
+def _columns_of(order: list[Any]) -> list[Any]:
+    """The table columns an ORDER BY list sorts by."""
+    return [column for clause in order for column in clause.get_children() if column is not None]
 
 
 def page_statement(filters: CustomerFilterSet, number: int, limit: int) -> Select:
@@ -116,7 +128,7 @@ def page_statement(filters: CustomerFilterSet, number: int, limit: int) -> Selec
         select(
             counted.c.total,
             *CUSTOMERS.c,
-            *(channel.c[name].label(f"channel__{name}") for name in CHANNEL_COLUMNS),
+            *_channel_columns(channel),
         )
         .select_from(rows)
         .order_by(*filters.order_by())
@@ -137,14 +149,43 @@ def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:
     if number > max(1, -(-count // limit)):
         raise InvalidPage(str(number))
     channels: dict[int, ChannelRow] = {}
-    items = []
-    for row in result:
-        if row["id"] is None:
-            continue
-        channel = channels.get(row["channel_id"])
-        if channel is None:
-            channel = channels[row["channel_id"]] = ChannelRow(
-                {name: row[f"channel__{name}"] for name in CHANNEL_COLUMNS}
-            )
-        items.append(CustomerRow({c.name: row[c.name] for c in CUSTOMERS.c}, channel))
+    items = [_customer_row(row, channels) for row in result if row["id"] is not None]
     return Page(items=items, count=count, number=number, limit=limit)
+
+
+def customer_row(pk: int, channel_id: int | None = None) -> CustomerRow | None:
+    """One customer and its channel as plain values (the API's reads), or None; with
+    ``channel_id``, only a customer of that channel."""
+    statement, params = ONE_CUSTOMER, {"pk": pk}
+    if channel_id is not None:
+        statement, params = ONE_CUSTOMER_OF_CHANNEL, {"pk": pk, "channel_id": channel_id}
+    row = db.session.execute(statement, params).mappings().one_or_none()
+    return None if row is None else _customer_row(row, {})
+
+
+def _channel_columns(channel: Any) -> list[Any]:
+    return [channel.c[name].label(f"channel__{name}") for name in CHANNEL_COLUMNS]
+
+
+def _one_customer() -> Select:
+    channel = CHANNELS.alias("channel")
+    return (
+        select(*CUSTOMERS.c, *_channel_columns(channel))
+        .join_from(CUSTOMERS, channel, channel.c.id == CUSTOMERS.c.channel_id)
+        .where(CUSTOMERS.c.id == bindparam("pk"))
+    )
+
+
+# Built once: composing a statement of 30 columns costs more than running it.
+ONE_CUSTOMER = _one_customer()
+ONE_CUSTOMER_OF_CHANNEL = ONE_CUSTOMER.where(CUSTOMERS.c.channel_id == bindparam("channel_id"))
+
+
+def _customer_row(row: Any, channels: dict[int, ChannelRow]) -> CustomerRow:
+    """A row of customer columns and ``channel__`` columns; rows of one channel share it."""
+    channel = channels.get(row["channel_id"])
+    if channel is None:
+        channel = channels[row["channel_id"]] = ChannelRow(
+            {name: row[f"channel__{name}"] for name in CHANNEL_COLUMNS}
+        )
+    return CustomerRow({column.name: row[column.name] for column in CUSTOMERS.c}, channel)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from backoffice.audit.models import AuditEvent
@@ -25,7 +25,7 @@ class OrdersInfo:
     total_order_count: int = 0
 
 
-def customer_filters(args: MultiDict, channels: list[Channel] | None = None) -> CustomerFilterSet:
+def customer_filters(args: MultiDict, channels: list[Row] | None = None) -> CustomerFilterSet:
     """The filter set of ``args``; ``channels``, when the caller has read them all, answer
     the channel filter's "does it exist" without another query."""
     choices = {"channel": {c.id for c in channels}} if channels is not None else None
@@ -99,9 +99,15 @@ def quick_search(term: str, limit: int = 20) -> Select:
 # -- reads for the HTML pages ------------------------------------------------------------------
 
 
-def all_channels() -> list[Channel]:
-    """Every channel, by name: the choices of the channel fields and the chips' labels."""
-    return list(db.session.scalars(select(Channel).order_by(Channel.name, Channel.id)))
+CHANNELS = Channel.__table__
+# Built once, of table columns: read on every list page, it skips the ORM's work.
+CHANNEL_NAMES = select(CHANNELS.c.id, CHANNELS.c.name).order_by(CHANNELS.c.name, CHANNELS.c.id)
+
+
+def all_channels() -> list[Row]:
+    """Every channel's id and name, by name: the choices of the channel fields and the chips'
+    labels."""
+    return list(db.session.execute(CHANNEL_NAMES))
 
 
 def quick_search_results(term: str, limit: int = 20) -> list[Customer]:
