@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from backoffice import create_app  # noqa: E402
 from backoffice.customers.filters import CustomerFilterSet  # noqa: E402
-from backoffice.customers.pages import page_statement  # noqa: E402
+from backoffice.customers.pages import page_params, page_statement  # noqa: E402
 from backoffice.customers.queries import customer_filters  # noqa: E402
 from backoffice.extensions import db  # noqa: E402
 
@@ -71,8 +71,8 @@ def main() -> None:
         for name, values in FILTERS.items():
             for ordering in ("", *orderings, *(f"-{o}" for o in orderings)):
                 query = MultiDict({**values, **({"ordering": ordering} if ordering else {})})
-                statement = page_statement(customer_filters(query), 1, args.limit)
-                elapsed, plan = _explain(statement, dialect)
+                statement = page_statement(customer_filters(query))
+                elapsed, plan = _explain(statement, page_params(1, args.limit), dialect)
                 db.session.rollback()
                 times.append(elapsed)
                 scans = _table_scans(plan, dialect)
@@ -88,7 +88,7 @@ def main() -> None:
         )
 
 
-def _explain(statement, dialect: str) -> tuple[float, str]:
+def _explain(statement, params: dict, dialect: str) -> tuple[float, str]:
     """The plan (the statement's own parameters, bound by the driver) and the run time."""
     prefix = "EXPLAIN (ANALYZE, TIMING OFF) " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
 
@@ -97,7 +97,7 @@ def _explain(statement, dialect: str) -> tuple[float, str]:
 
     event.listen(db.engine, "before_cursor_execute", explained, retval=True)
     try:
-        rows = db.session.connection().execute(statement).cursor.fetchall()
+        rows = db.session.connection().execute(statement, params).cursor.fetchall()
         plan = "\n".join(str(row[-1]) for row in rows)
     finally:
         event.remove(db.engine, "before_cursor_execute", explained)

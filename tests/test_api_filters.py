@@ -210,6 +210,19 @@ def test_pagination_links_keep_the_other_parameters(api, channel):
     assert third["previous"].endswith("page=2")
 
 
+def test_a_query_reused_while_valid_is_refused_once_its_channel_is_gone(api, channel):
+    """Page statements are kept per query; a kept query is still validated every time."""
+    empty = make_channel(name="Closing down")
+    db.session.commit()
+    url = f"/api/v1/customers/?channel={empty.id}"
+    assert api.get(url).get_json()["count"] == 0
+    db.session.delete(empty)
+    db.session.commit()
+    response = api.get(url)
+    assert response.status_code == 400
+    assert "is not one of the available choices" in response.get_json()["channel"][0]
+
+
 def test_following_next_reads_every_customer_once(api, channel):
     made = {make_customer(channel).id for _ in range(23)}
     seen, url = [], "/api/v1/customers/?limit=5"
