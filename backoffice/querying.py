@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from sqlalchemy import Select, and_, func, or_, select, type_coerce
+from sqlalchemy import Select, and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
@@ -270,6 +270,8 @@ class ModelMultipleChoiceFilter(Filter):
     def __init__(self, column: Any = None, *, model_pk: Any, **kwargs: Any):
         super().__init__(column, **kwargs)
         self.model_pk = model_pk
+        # Built once: the lookup runs on every request that filters by this field.
+        self.existing = select(model_pk).where(model_pk.in_(bindparam("ids", expanding=True)))
 
     def build(self, raw_values: list[str], lookup: str, ctx: QueryContext) -> ColumnElement | None:
         values = [raw.strip() for raw in raw_values if raw.strip()]
@@ -284,8 +286,7 @@ class ModelMultipleChoiceFilter(Filter):
         if wanted and self.name in ctx.choices:
             found = ctx.choices[self.name] & set(wanted.values())
         elif wanted:
-            query = select(self.model_pk).where(self.model_pk.in_(wanted.values()))
-            found = set(ctx.session.scalars(query))
+            found = set(ctx.session.scalars(self.existing, {"ids": list(wanted.values())}))
         for value in values:
             if wanted.get(value) not in found:
                 raise FilterValueError(
