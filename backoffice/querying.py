@@ -547,15 +547,21 @@ def parse_limit(raw: str | None, default: int, maximum: int) -> int:
 
 
 def paginate(
-    session: Any, statement: Select, count_statement: Select, number: int, limit: int
+    session: Any,
+    statement: Select,
+    count_statement: Select,
+    number: int,
+    limit: int,
+    params: dict[str, Any] | None = None,
 ) -> Page:
-    """One count query and one page query. ``number`` -1 means the last page."""
-    count = session.scalar(count_statement) or 0
+    """One count query and one page query (both run with ``params``). ``number`` -1 means the
+    last page."""
+    count = session.scalar(count_statement, params) or 0
     pages = max(1, math.ceil(count / limit))
     if number == -1:
         number = pages
     if number > pages:
         raise InvalidPage(str(number))
-    result = session.execute(statement.limit(limit).offset((number - 1) * limit))
+    result = session.execute(statement.limit(limit).offset((number - 1) * limit), params)
     items = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
     return Page(items=list(items), count=count, number=number, limit=limit)
