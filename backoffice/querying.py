@@ -311,7 +311,9 @@ class JsonMethodFilter(Filter):
         if (boolean := parse_boolean(raw)) is not None and raw.lower() in {"true", "false"}:
             candidates.append(boolean)
         with contextlib.suppress(FilterValueError):
-            candidates.append(parse_number(raw))
+            number = parse_number(raw)
+            if math.isfinite(number):  # 1e400 overflows a float: no JSON number equals it
+                candidates.append(number)
         if ctx.dialect == "postgresql":
             # Containment (@>) is what a GIN index on the jsonb column answers.
             document = type_coerce(self.column, JSONB)
@@ -325,7 +327,7 @@ class JsonMethodFilter(Filter):
                 clauses.append(kind == ("true" if candidate else "false"))
             elif isinstance(candidate, str):
                 clauses.append(and_(kind == "text", extracted == candidate))
-            elif isinstance(candidate, int) or math.isfinite(candidate):
+            else:
                 clauses.append(and_(kind.in_(("integer", "real")), extracted == candidate))
         return or_(*clauses)
 
