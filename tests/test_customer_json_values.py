@@ -128,6 +128,9 @@ def test_the_service_keeps_the_index_exact(channel):
     assert_index_exact()
     service.anonymize_customer(ann)
     assert_index_exact()
+    left = text("SELECT key, value FROM customer_json_values WHERE customer_id = :id")
+    erased = dict(db.session.execute(left, {"id": ann.id}).all())
+    assert erased.keys() == {"anonimizing_user_id", "anonimization_time"}  # erased means erased
     assert selected({"attributes__tier": "silver"}) == set()
     assert selected({"extra_field__größe": "false"}) == set()
 
