@@ -32,3 +32,13 @@ cache = Cache()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Tables only SQLite has: there triggers keep them as an index PostgreSQL has built in (GIN on
+# JSON). The migrations build them on SQLite alone, so they stay out of the models' metadata,
+# which is the schema of both databases.
+sqlite_only = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def schema_metadata(dialect_name: str) -> list[MetaData]:
+    """The tables the migrations build on that database."""
+    return [db.metadata, sqlite_only] if dialect_name == "sqlite" else [db.metadata]

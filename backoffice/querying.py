@@ -8,7 +8,7 @@ Parameters the set does not know are ignored; bad values become errors keyed by 
 import contextlib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -299,10 +299,26 @@ class JsonMethodFilter(Filter):
     """``attributes__<key>=<value>``: the JSON key equals the value.
 
     Strings compare as strings; ``true``/``false`` also match JSON booleans and a number also
-    matches a JSON number, the same way on PostgreSQL and SQLite.
+    matches a JSON number, the same way on PostgreSQL and SQLite. Null, arrays and objects
+    never match.
+
+    PostgreSQL: containment (@>), which a GIN index on the jsonb column answers. SQLite has
+    no such index: ``sqlite_lookup(column, key, values)`` gives the clause, from an index the
+    filter set keeps; ``values`` are the JSON values to find: the str, then maybe a bool, then
+    maybe a number (an int, or a finite float).
     """
 
     type_name = "JsonMethodFilter"
+
+    def __init__(
+        self,
+        column: Any,
+        *,
+        sqlite_lookup: Callable[[Any, str, list[Any]], ColumnElement],
+        **kwargs: Any,
+    ):
+        super().__init__(column, **kwargs)
+        self.sqlite_lookup = sqlite_lookup
 
     def build(self, raw_values: list[str], key: str, ctx: QueryContext) -> ColumnElement | None:
         raw = raw_values[-1]
@@ -312,23 +328,13 @@ class JsonMethodFilter(Filter):
         if (boolean := parse_boolean(raw)) is not None and raw.lower() in {"true", "false"}:
             candidates.append(boolean)
         with contextlib.suppress(FilterValueError):
-            candidates.append(parse_number(raw))
+            number = parse_number(raw)
+            if math.isfinite(number):  # 1e400 overflows a float (JSON has no Infinity)
+                candidates.append(number)
         if ctx.dialect == "postgresql":
-            # Containment (@>) is what a GIN index on the jsonb column answers.
             document = type_coerce(self.column, JSONB)
             return or_(*(document.contains({key: candidate}) for candidate in candidates))
-        path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        kind = func.json_type(self.column, path)
-        extracted = func.json_extract(self.column, path)
-        clauses = []
-        for candidate in candidates:
-            if isinstance(candidate, bool):
-                clauses.append(kind == ("true" if candidate else "false"))
-            elif isinstance(candidate, str):
-                clauses.append(and_(kind == "text", extracted == candidate))
-            elif isinstance(candidate, int) or math.isfinite(candidate):
-                clauses.append(and_(kind.in_(("integer", "real")), extracted == candidate))
-        return or_(*clauses)
+        return self.sqlite_lookup(self.column, key, candidates)
 
 
 class RelatedFilter(Filter):

@@ -161,6 +161,9 @@ ORDER_COLUMNS = (
 MAPPING_COLUMNS = "id, channel_id, object_type, object_id, code, created_date"
 AUDIT_COLUMNS = "id, object_type, object_id, object_version, action, changes, actor_label, source"
 TABLES = ("customers", "orders", "integration_mappings", "audit_events")
+# SQLite's index of the JSON filters: the triggers on customers fill it during the load (so it
+# is exactly what any other write path would give); only its lookup index waits for the end.
+INDEXED = (*TABLES, "customer_json_values")
 
 
 def customers(count: int, rng: random.Random):
@@ -291,7 +294,7 @@ def write(connection, dialect: str, table: str, columns: str, rows, money: tuple
 
 def secondary_indexes(connection, dialect: str) -> list[str]:
     """CREATE statements of the indexes that are not constraints: dropped for the load."""
-    names = ", ".join(f"'{t}'" for t in TABLES)
+    names = ", ".join(f"'{t}'" for t in INDEXED)
     if dialect == "postgresql":
         rows = connection.execute(
             text(

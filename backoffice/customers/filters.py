@@ -1,9 +1,18 @@
 """The customer filter set: the one query language of the list page and the API."""
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import literal, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from backoffice.channels.models import Channel, IntegrationMapping
-from backoffice.customers.models import GENDERS, USER_TYPES, Customer
+from backoffice.customers.models import (
+    GENDERS,
+    JSON_BOOLEANS,
+    USER_TYPES,
+    Customer,
+    customer_json_values,
+)
 from backoffice.querying import (
     BooleanFilter,
     CharFilter,
@@ -31,6 +40,19 @@ def _mapped_customers(clauses):
     )
 
 
+def _json_valued(column: Any, key: str, values: list[Any]) -> ColumnElement:
+    """SQLite: the customers whose ``column`` has ``key`` at the top level holding one of
+    ``values``, found through the index of customer_json_values (an uncorrelated IN too)."""
+    table = customer_json_values
+    # Each value bound with its own type (TEXT, INTEGER, REAL or BLOB), none converted.
+    stored = [literal(JSON_BOOLEANS[v] if isinstance(v, bool) else v) for v in values]
+    return Customer.id.in_(
+        select(table.c.customer_id).where(
+            table.c.field == column.key, table.c.key == key, table.c.value.in_(stored)
+        )
+    )
+
+
 class CustomerFilterSet(FilterSet):
     # Declared in the order of Omnitron's metadata, which OPTIONS reproduces.
     filters = declare(
@@ -41,7 +63,7 @@ class CustomerFilterSet(FilterSet):
             "modified_date": DateFilter(
                 Customer.modified_date, lookups=(*RANGE, "date"), on_datetime=True
             ),
-            "attributes": JsonMethodFilter(Customer.attributes),
+            "attributes": JsonMethodFilter(Customer.attributes, sqlite_lookup=_json_valued),
             "channel": ModelMultipleChoiceFilter(Customer.channel_id, model_pk=Channel.id),
             "email": CharFilter(Customer.email, lookups=("exact", "startswith")),
             "first_name": CharFilterWithNull(Customer.first_name),
@@ -50,7 +72,7 @@ class CustomerFilterSet(FilterSet):
             "is_active": BooleanFilter(Customer.is_active),
             "channel_code": CharFilterWithNull(Customer.channel_code),
             "erp_code": CharFilterWithNull(Customer.erp_code),
-            "extra_field": JsonMethodFilter(Customer.extra_field),
+            "extra_field": JsonMethodFilter(Customer.extra_field, sqlite_lookup=_json_valued),
             "email_allowed": BooleanFilter(Customer.email_allowed),
             "sms_allowed": BooleanFilter(Customer.sms_allowed),
             "call_allowed": BooleanFilter(Customer.call_allowed),

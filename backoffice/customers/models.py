@@ -3,11 +3,24 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.channels.models import Channel
-from backoffice.extensions import db
+from backoffice.extensions import db, sqlite_only
 from backoffice.types import JSONObject, UTCDateTime, utcnow
 
 GENDERS = ("male", "female")
@@ -69,7 +82,7 @@ class Customer(CustomerDisplay, db.Model):
         Index("ix_customers_sms_allowed", "sms_allowed"),
         Index("ix_customers_call_allowed", "call_allowed"),
         # JSON containment (attributes__<key>) on PostgreSQL. SQLite cannot index a free key:
-        # there the index is empty (WHERE 0), so both databases carry the same schema.
+        # there the index is empty (WHERE 0), and customer_json_values (below) does the work.
         *(
             Index(
                 f"ix_customers_{name}",
@@ -133,3 +146,23 @@ class CustomerCount(db.Model):
     is_active: Mapped[bool] = mapped_column(primary_key=True)
     shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     total: Mapped[int] = mapped_column(BigInteger)
+
+
+# SQLite only (migration 0005): the index of the JSON filters (attributes__<key>=<value>,
+# extra_field__<key>=<value>) that SQLite cannot build on a JSON column. One row per top-level
+# key of a customer's attributes / extra_field, kept by triggers on customers in the writing
+# transaction. ``value`` is what a filter value is compared with: a JSON string as TEXT, a
+# number as INTEGER or REAL (as json_extract reads them), true / false as the BLOBs in
+# JSON_BOOLEANS, null / array / object as NULL. Declared BLOB for its lack of type affinity:
+# no value is converted on its way in, nor a filter value on its way to the comparison.
+customer_json_values = Table(
+    "customer_json_values",
+    sqlite_only,
+    Column("customer_id", Integer, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("value", LargeBinary),
+    Index("ix_customer_json_values_lookup", "field", "key", "value"),
+    sqlite_with_rowid=False,
+)
+JSON_BOOLEANS = {True: b"true", False: b"false"}
