@@ -11,7 +11,17 @@
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, bindparam, cast, func, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.util import ClauseAdapter
 
 from backoffice.channels.models import Channel
@@ -100,14 +110,20 @@ def page_ids(filters: CustomerFilterSet, total: Any) -> Select:
     adapt = ClauseAdapter(matched).traverse
     first = (
         select(matched.c.id)
-        .where(total <= FILTER_FIRST)
         .order_by(*(adapt(column) for column in order))
-        .limit(LIMIT)
+        .limit(_limit_if(total <= FILTER_FIRST))
         .offset(OFFSET)
     )
+    walk = walk.limit(_limit_if(total > FILTER_FIRST))
     # Each branch wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
-    branches = (first.subquery("first"), walk.where(total > FILTER_FIRST).subquery("walk"))
+    branches = (first.subquery("first"), walk.subquery("walk"))
     return union_all(*(select(branch.c.id) for branch in branches))
+
+
+def _limit_if(condition: Any) -> Any:
+    """The page's LIMIT when ``condition`` holds, else 0. The plan not taken stops before its
+    first row: a LIMIT is evaluated once, where SQLite would test a WHERE on every row."""
+    return case((condition, LIMIT), else_=0)
 
 
 def _columns_of(order: list[Any]) -> list[Any]:
