@@ -102,7 +102,7 @@ def _explain(statement, params: dict, dialect: str) -> tuple[float, str]:
     finally:
         event.remove(db.engine, "before_cursor_execute", explained)
     started = time.perf_counter()
-    db.session.execute(statement).all()
+    db.session.execute(statement, params).all()
     return (time.perf_counter() - started) * 1000, plan
 
 
