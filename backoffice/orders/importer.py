@@ -14,6 +14,9 @@ from backoffice.orders.schema import OrderPayload, parse_order_payload
 from backoffice.orders.service import BatchResult, OrderService
 
 BATCH_SIZE = 500
+# Decimal for JSON numbers: an amount sent as 149.90 never becomes a float. One decoder for
+# every line: json.loads with parse_float builds a new one per call.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 @dataclass
@@ -139,8 +142,8 @@ def _parse_line(number: int, raw: bytes, report: ErrorReport) -> OrderPayload | 
     if not raw.strip():
         return None  # blank lines (a trailing newline) are not orders
     try:
-        # Decimal for JSON numbers: an amount sent as 149.90 never becomes a float.
-        data = json.loads(raw, parse_float=Decimal)
+        # What json.loads does with bytes: UTF-8, -16 or -32, told apart by the first bytes.
+        data = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except (ValueError, UnicodeDecodeError) as exc:
         report.reject(number, f"Invalid JSON: {exc}")
         return None
