@@ -14,6 +14,8 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from backoffice import pgcopy
+
 Key = tuple[int, str]  # (channel_id, natural key): the unique pair of customers and orders
 
 # PostgreSQL: serialization failure, deadlock detected. Both mean "run the transaction again".
@@ -80,6 +82,9 @@ def insert_absent(
     connection = session.connection()
     dialect = connection.dialect
     names, params = _bound(table, dialect, rows)
+    if dialect.name == "postgresql":
+        result = pgcopy.insert_absent(connection, table, key_column, names, params)
+        return {(channel_id, code): row_id for row_id, channel_id, code in result}
     inserted: dict[Key, int] = {}
     for chunk in _chunks(params, MAX_PARAMS // len(names)):
         values = ", ".join([f"({', '.join([_mark(dialect)] * len(names))})"] * len(chunk))
@@ -116,12 +121,15 @@ def upsert_prepare(
 
 
 def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """A plain executemany INSERT of ``rows`` (all with the same keys)."""
+    """Insert ``rows`` (all with the same keys): COPY on PostgreSQL, executemany on SQLite."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     names, params = _bound(table, dialect, rows)
+    if dialect.name == "postgresql":
+        pgcopy.copy_rows(connection, table, names, params)
+        return
     values = f"({', '.join([_mark(dialect)] * len(names))})"
     connection.exec_driver_sql(f"{_insert_into(dialect, table, names)} VALUES {values}", params)
 
