@@ -43,11 +43,14 @@ def select_by_keys(
             table.c[name].type.dialect_impl(dialect).result_processor(dialect, description[1])
             for name, description in zip(names, result.cursor.description, strict=True)
         ]
-        for raw in result:
-            row = {
-                name: process(value) if process and value is not None else value
-                for name, process, value in zip(names, processors, raw, strict=True)
-            }
+        if not (rows := result.all()):
+            continue
+        columns = [  # converted a column at a time, as _bound does
+            [value if value is None else process(value) for value in values] if process else values
+            for process, values in zip(processors, zip(*rows, strict=True), strict=True)
+        ]
+        for values in zip(*columns, strict=True):
+            row = dict(zip(names, values, strict=True))
             found[(row["channel_id"], row[key_column])] = row
     return found
 
@@ -59,14 +62,19 @@ def _select_sql(
     for channel_id, code in keys:
         by_channel[channel_id].append(code)
     mark, key = _mark(dialect), _q(dialect, key_column)
-    where = " OR ".join(
-        f"(channel_id = {mark} AND {key} IN ({', '.join([mark] * len(codes))}))"
-        for codes in by_channel.values()
-    )
-    lock = " FOR NO KEY UPDATE" if dialect.name == "postgresql" else ""
     columns = ", ".join(_q(dialect, name) for name in names)
+    if dialect.name == "postgresql":  # one array per channel, not a parameter per key
+        where = " OR ".join([f"(channel_id = %s AND {key} = ANY(%s))"] * len(by_channel))
+        params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, codes))
+        lock = " FOR NO KEY UPDATE"
+    else:
+        where = " OR ".join(
+            f"(channel_id = {mark} AND {key} IN ({', '.join([mark] * len(codes))}))"
+            for codes in by_channel.values()
+        )
+        params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, *codes))
+        lock = ""
     sql = f"SELECT {columns} FROM {_q(dialect, table.name)} WHERE {where} ORDER BY id{lock}"  # noqa: S608  (names from the model, values bound)
-    params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, *codes))
     return sql, params
 
 
