@@ -62,19 +62,14 @@ def _select_sql(
     for channel_id, code in keys:
         by_channel[channel_id].append(code)
     mark, key = _mark(dialect), _q(dialect, key_column)
+    where = " OR ".join(
+        f"(channel_id = {mark} AND {key} IN ({', '.join([mark] * len(codes))}))"
+        for codes in by_channel.values()
+    )
+    lock = " FOR NO KEY UPDATE" if dialect.name == "postgresql" else ""
     columns = ", ".join(_q(dialect, name) for name in names)
-    if dialect.name == "postgresql":  # one array per channel, not a parameter per key
-        where = " OR ".join([f"(channel_id = %s AND {key} = ANY(%s))"] * len(by_channel))
-        params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, codes))
-        lock = " FOR NO KEY UPDATE"
-    else:
-        where = " OR ".join(
-            f"(channel_id = {mark} AND {key} IN ({', '.join([mark] * len(codes))}))"
-            for codes in by_channel.values()
-        )
-        params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, *codes))
-        lock = ""
     sql = f"SELECT {columns} FROM {_q(dialect, table.name)} WHERE {where} ORDER BY id{lock}"  # noqa: S608  (names from the model, values bound)
+    params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, *codes))
     return sql, params
 
 
