@@ -1,6 +1,7 @@
 """Order lines parsed by other processes while this one writes: with two CPUs, batch N+1 is
 validated while the database takes batch N."""
 
+import gc
 import multiprocessing
 import signal
 from collections import deque
@@ -105,6 +106,7 @@ def _received(connection: Connection) -> list[ParsedLine]:
 def _serve(connection: Connection) -> None:
     """A parser process: chunks of lines in, parsed lines out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's: it closes the pipe
+    gc.freeze()  # modules loaded: the collector need only walk the chunks' objects
     while True:
         try:
             first, raws = connection.recv()
