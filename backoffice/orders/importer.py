@@ -16,7 +16,7 @@ from backoffice.orders.lines import ParsedLine
 from backoffice.orders.parallel import parsed_lines
 from backoffice.orders.service import BatchResult, OrderService
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 
 
 @dataclass
