@@ -141,13 +141,19 @@ def _bound(table: Table, dialect: Any, rows: list[dict[str, Any]]) -> tuple[list
     """Column names and parameter tuples, each value converted by its column type exactly as
     SQLAlchemy would (Money to cents on SQLite, UTC datetimes, JSON, …).
 
-    Converted a column at a time: one ``map`` per column instead of a call per value."""
+    Converted a column at a time: one ``map`` per column instead of a call per value, and one
+    call for a column that holds one object throughout (the batch's ``now``, None)."""
     names = list(rows[0])
     columns = []
     for name in names:
         values = [row[name] for row in rows]
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(list(map(process, values)) if process else values)
+        if process is None:
+            columns.append(values)
+        elif all(value is values[0] for value in values):
+            columns.append([process(values[0])] * len(values))
+        else:
+            columns.append(list(map(process, values)))
     return names, list(zip(*columns, strict=True))
 
 
