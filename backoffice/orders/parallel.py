@@ -82,6 +82,8 @@ class _Parsers:
 
 
 class ParserDied(RuntimeError):
+    """A parser process exited (killed, out of memory) while the import needed it."""
+
     def __init__(self) -> None:
         super().__init__("An order parser process stopped unexpectedly.")
 
