@@ -7,11 +7,14 @@ own SQLAlchemy processors, so rows read and written here are exactly what the OR
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from backoffice import pgcopy
 
 Key = tuple[int, str]  # (channel_id, natural key): the unique pair of customers and orders
 
@@ -40,11 +43,14 @@ def select_by_keys(
             table.c[name].type.dialect_impl(dialect).result_processor(dialect, description[1])
             for name, description in zip(names, result.cursor.description, strict=True)
         ]
-        for raw in result:
-            row = {
-                name: process(value) if process and value is not None else value
-                for name, process, value in zip(names, processors, raw, strict=True)
-            }
+        if not (rows := result.all()):
+            continue
+        columns = [  # converted a column at a time, as _bound does
+            [value if value is None else process(value) for value in values] if process else values
+            for process, values in zip(processors, zip(*rows, strict=True), strict=True)
+        ]
+        for values in zip(*columns, strict=True):
+            row = dict(zip(names, values, strict=True))
             found[(row["channel_id"], row[key_column])] = row
     return found
 
@@ -79,15 +85,18 @@ def insert_absent(
     connection = session.connection()
     dialect = connection.dialect
     names, params = _bound(table, dialect, rows)
+    if dialect.name == "postgresql":
+        result = pgcopy.insert_absent(connection, table, key_column, names, params)
+        return {(channel_id, code): row_id for row_id, channel_id, code in result}
     inserted: dict[Key, int] = {}
-    for chunk in _chunks(params, MAX_PARAMS // len(names)):
+    for chunk in _few_shapes(params, MAX_PARAMS // len(names)):
         values = ", ".join([f"({', '.join([_mark(dialect)] * len(names))})"] * len(chunk))
         sql = (
             f"{_insert_into(dialect, table, names)} VALUES {values} "
             f"ON CONFLICT (channel_id, {_q(dialect, key_column)}) DO NOTHING "
             f"RETURNING id, channel_id, {_q(dialect, key_column)}"
         )
-        result = connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
+        result = connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
         inserted.update({(channel_id, code): row_id for row_id, channel_id, code in result})
     return inserted
 
@@ -115,29 +124,37 @@ def upsert_prepare(
 
 
 def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """A plain executemany INSERT of ``rows`` (all with the same keys)."""
+    """Insert ``rows`` (all with the same keys): COPY on PostgreSQL, executemany on SQLite."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     names, params = _bound(table, dialect, rows)
+    if dialect.name == "postgresql":
+        pgcopy.copy_rows(connection, table, names, params)
+        return
     values = f"({', '.join([_mark(dialect)] * len(names))})"
     connection.exec_driver_sql(f"{_insert_into(dialect, table, names)} VALUES {values}", params)
 
 
 def _bound(table: Table, dialect: Any, rows: list[dict[str, Any]]) -> tuple[list[str], list]:
     """Column names and parameter tuples, each value converted by its column type exactly as
-    SQLAlchemy would (Money to cents on SQLite, UTC datetimes, JSON, …)."""
+    SQLAlchemy would (Money to cents on SQLite, UTC datetimes, JSON, …).
+
+    Converted a column at a time: one ``map`` per column instead of a call per value, and one
+    call for a column that holds one object throughout (the batch's ``now``, None)."""
     names = list(rows[0])
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
-    pairs = list(zip(names, processors, strict=True))
-    params = [
-        tuple(process(row[name]) if process else row[name] for name, process in pairs)
-        for row in rows
-    ]
-    return names, params
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is None:
+            columns.append(values)
+        elif all(value is values[0] for value in values):
+            columns.append([process(values[0])] * len(values))
+        else:
+            columns.append(list(map(process, values)))
+    return names, list(zip(*columns, strict=True))
 
 
 def _insert_into(dialect: Any, table: Table, names: list[str]) -> str:
@@ -156,6 +173,17 @@ def _chunks(items: list, size: int) -> Iterable[list]:
     size = max(1, size)
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _few_shapes(items: list, most: int) -> Iterable[list]:
+    """``items`` in chunks of ``most``, the rest in falling powers of two (600: 512, 64, 16, 8):
+    statements of a dozen shapes, which SQLite prepares once and keeps in its statement cache,
+    instead of a cache full of one-off statements of up to 30,000 parameters (140 MB)."""
+    most, start = max(1, most), 0
+    while (rest := len(items) - start) > 0:
+        size = most if rest >= most else 1 << (rest.bit_length() - 1)
+        yield items[start : start + size]
+        start += size
 
 
 def update_rows(

@@ -127,7 +127,8 @@ def test_an_import_killed_part_way_and_run_again_ends_as_one_clean_run(
         assert time.monotonic() < deadline
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
-    process.communicate()  # reaps it and closes its pipes
+    # Reaps it; returns once no process holds its output pipes: its parsers are gone too.
+    process.communicate(timeout=60)
     partial = count(Order)
     assert 0 < partial < len(payloads), "the import was not killed part-way"
     assert partial % BATCH == 0, "a batch was half written"

@@ -33,7 +33,7 @@ from backoffice.customers.rules import (
     ANONYMIZED_WRITABLE,
     OBJECT_TYPE,
     PERSONAL_FIELDS,
-    WRITABLE_FIELDS,
+    SORTED_WRITABLE_FIELDS,
     anonymized_email,
     check_fields,
     creation_event,
@@ -85,7 +85,7 @@ class CustomerService:
     def _audit_creation(self, customer: Customer, context: AuditContext) -> None:
         changes = {
             field: (None, getattr(customer, field))
-            for field in sorted(WRITABLE_FIELDS)
+            for field in SORTED_WRITABLE_FIELDS
             if getattr(customer, field) not in (None, "", {})
         }
         changes["channel"] = (None, customer.channel_id)

@@ -31,12 +31,19 @@ PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when not on a termi
     help="Lines per transaction.",
 )
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0, 16),
+    help="Processes that parse and validate lines while this one writes (0: this one does).",
+)
+@click.option(
     "--errors",
     "errors_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where rejected lines are reported [default: FILE.errors.jsonl beside FILE].",
 )
-def import_command(source: str, batch_size: int, errors_path: Path | None) -> None:
+def import_command(source: str, batch_size: int, workers: int, errors_path: Path | None) -> None:
     """Import orders, one JSON payload per line (``-`` reads stdin).
 
     Each order upserts its buyer. Batches commit as they go: after an interruption, run the
@@ -51,6 +58,7 @@ def import_command(source: str, batch_size: int, errors_path: Path | None) -> No
             report,
             label=f"orders import {Path(source).name if source != '-' else 'stdin'}",
             batch_size=batch_size,
+            workers=workers,
             on_batch=progress.update,
         )
     finally:

@@ -1,19 +1,22 @@
 """Bulk order import: stream JSON lines, ingest them in batches, report the rejected ones."""
 
+import gc
 import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
 from backoffice.audit.context import AuditContext
-from backoffice.orders.schema import OrderPayload, parse_order_payload
+from backoffice.orders.lines import ParsedLine
+from backoffice.orders.parallel import parsed_lines
 from backoffice.orders.service import BatchResult, OrderService
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 
 
 @dataclass
@@ -94,57 +97,69 @@ def import_orders(
     *,
     label: str = "orders import",
     batch_size: int = BATCH_SIZE,
+    workers: int = 0,
     service: OrderService | None = None,
     on_batch: Callable[[ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Ingest every valid line, one transaction per batch; a bad line never stops the import.
 
     Each committed batch is final and re-ingesting it changes nothing, so a run killed at any
-    point and started again ends with the data of one clean run.
+    point and started again ends with the data of one clean run. ``workers`` processes parse
+    the lines ahead of the writes (0: this process parses them). Rejected lines are reported
+    in line order, a batch's after it commits.
     """
     service = service or OrderService()
     context = AuditContext(source="ingestion", actor_label=label, request_id=uuid.uuid4().hex)
     summary = ImportSummary(started=time.monotonic())
-    for batch in _batches(stream, report, summary, batch_size):
-        result = service.ingest_batch([payload for _line, payload in batch], context)
-        for index, errors in result.rejected:
-            report.reject(batch[index][0], "Invalid order.", errors)
-        summary.add(result)
-        summary.rejected = report.count
-        report.flush()
-        if on_batch is not None:
-            on_batch(summary)
-    summary.rejected = report.count
+    lines = parsed_lines(stream, workers=workers, chunk=batch_size)
+    with closing(lines), _collector_spares_older_objects():
+        for batch, rejected in _batches(lines, summary, batch_size):
+            if batch:
+                result = service.ingest_batch([line.payload for line in batch], context)
+                rejected += [
+                    (batch[index].number, "Invalid order.", errors)
+                    for index, errors in result.rejected
+                ]
+                summary.add(result)
+            for number, reason, errors in sorted(rejected, key=itemgetter(0)):
+                report.reject(number, reason, errors)
+            summary.rejected = report.count
+            report.flush()
+            if batch and on_batch is not None:
+                on_batch(summary)
     return summary
 
 
-def _batches(
-    stream: IO[bytes], report: ErrorReport, summary: ImportSummary, size: int
-) -> Iterator[list[tuple[int, OrderPayload]]]:
-    batch: list[tuple[int, OrderPayload]] = []
-    for number, raw in enumerate(stream, start=1):
-        summary.lines = number
-        summary.bytes_read += len(raw)
-        payload = _parse_line(number, raw, report)
-        if payload is not None:
-            batch.append((number, payload))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _parse_line(number: int, raw: bytes, report: ErrorReport) -> OrderPayload | None:
-    if not raw.strip():
-        return None  # blank lines (a trailing newline) are not orders
+@contextmanager
+def _collector_spares_older_objects() -> Iterator[None]:
+    """The cyclic garbage collector leaves alone what existed before the import (the app, its
+    modules and caches): its full collections then walk the batches' objects only, not the
+    whole heap (about 15 % of the importer's CPU time otherwise)."""
+    gc.freeze()
     try:
-        # Decimal for JSON numbers: an amount sent as 149.90 never becomes a float.
-        data = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        report.reject(number, f"Invalid JSON: {exc}")
-        return None
-    payload, errors = parse_order_payload(data)
-    if payload is None:
-        report.reject(number, "Invalid order.", errors)
-    return payload
+        yield
+    finally:
+        gc.unfreeze()
+
+
+Rejection = tuple[int, str, dict[str, Any] | None]  # line number, reason, errors
+
+
+def _batches(
+    lines: Iterator[ParsedLine], summary: ImportSummary, size: int
+) -> Iterator[tuple[list[ParsedLine], list[Rejection]]]:
+    """Batches of ``size`` payloads, each with the lines rejected up to its last line."""
+    batch: list[ParsedLine] = []
+    rejected: list[Rejection] = []
+    for line in lines:
+        summary.lines = line.number
+        summary.bytes_read += line.size
+        if line.payload is not None:
+            batch.append(line)
+        elif line.reason is not None:
+            rejected.append((line.number, line.reason, line.errors))
+        if len(batch) >= size:
+            yield batch, rejected
+            batch, rejected = [], []
+    if batch or rejected:
+        yield batch, rejected

@@ -1,5 +1,6 @@
 """The order payload marketplaces send: field specs and validation in DRF's words, nested."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from functools import lru_cache
@@ -38,7 +39,15 @@ class MoneyField(Field):
         return schema
 
 
+# What most amounts look like ("149.90"), and all of them within the limits below.
+_INTEGER_DIGITS = MONEY_DIGITS - MONEY_PLACES
+_PLAIN_MONEY = re.compile(rf"[0-9]{{1,{_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{MONEY_PLACES}}})?")
+_QUANTUM = Decimal(1).scaleb(-MONEY_PLACES)
+
+
 def parse_money(value: Any) -> Decimal:
+    if type(value) is str and _PLAIN_MONEY.fullmatch(value):
+        return Decimal(value).quantize(_QUANTUM)
     text = str(value).strip()
     if len(text) > MAX_DECIMAL_STRING:
         raise FieldError("String value too large.")
@@ -51,7 +60,7 @@ def parse_money(value: Any) -> Decimal:
     _check_precision(number)
     if number < 0:
         raise FieldError("Ensure this value is greater than or equal to 0.")
-    return number.quantize(Decimal(1).scaleb(-MONEY_PLACES))
+    return number.quantize(_QUANTUM)
 
 
 def _check_precision(number: Decimal) -> None:
