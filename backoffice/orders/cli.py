@@ -32,7 +32,7 @@ PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when not on a termi
 )
 @click.option(
     "--workers",
-    default=1,
+    default=min(1, (os.cpu_count() or 1) - 1),  # a second CPU, if there is one
     show_default=True,
     type=click.IntRange(0, 16),
     help="Processes that parse and validate lines while this one writes (0: this one does).",
