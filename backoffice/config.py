@@ -32,6 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_THRESHOLD": 1000,
     "API_PAGE_SIZE": 10,
     "API_MAX_PAGE_SIZE": 100,
+    # Database faults: a request waits at most this long for a lock (SQLite's busy timeout,
+    # PostgreSQL's lock_timeout) and runs a statement at most this long (PostgreSQL's
+    # statement_timeout), then answers 503 with Retry-After. Seconds; 0: no limit.
+    "DATABASE_LOCK_TIMEOUT": 5.0,
+    "DATABASE_STATEMENT_TIMEOUT": 30.0,
+    "DATABASE_RETRY_AFTER": 5,
 }
 
 # Environment variable -> setting, with the conversion the value needs.
@@ -41,6 +47,8 @@ ENVIRONMENT = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true"}),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "DATABASE_LOCK_TIMEOUT": ("DATABASE_LOCK_TIMEOUT", float),
+    "DATABASE_STATEMENT_TIMEOUT": ("DATABASE_STATEMENT_TIMEOUT", float),
 }
 
 
