@@ -4,6 +4,7 @@ waits for requests; PostgreSQL reads without a transaction, dead connections rep
 import logging
 import select
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -108,6 +109,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Freed space is zeroed, not left holding old values (an erased customer's, say).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "checkout")
@@ -117,9 +120,47 @@ def _configure_sqlite(engine: Engine) -> None:
             dbapi_connection.execute(f"PRAGMA busy_timeout = {int(waits.lock_ms)}")
             record.info["waits"] = waits
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):
+        if engine in _TRUNCATION_OWED and dbapi_connection is not None:
+            dbapi_connection.execute("PRAGMA busy_timeout = 0")
+            record.info.pop("waits", None)  # the next checkout sets it again
+            if _truncate_wal(dbapi_connection):
+                _TRUNCATION_OWED.discard(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def discard_old_page_images(engine: Engine) -> bool:
+    """After an erasure on SQLite: move the write-ahead log into the database and truncate
+    it, so no former page image (holding the erased values) stays in the WAL file.
+
+    It waits for readers as a write waits for the lock (the busy timeout). A reader still on
+    an older snapshot keeps the log from being truncated: then the truncation is owed, and
+    every connection this process returns to the pool tries it again, without waiting, until
+    it succeeds. Returns whether it was done now. Nothing to do on PostgreSQL.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    connection = engine.raw_connection()
+    try:
+        done = _truncate_wal(connection.dbapi_connection)
+        if not done:
+            log.warning("a reader holds the write-ahead log: it is truncated after it ends")
+            _TRUNCATION_OWED.add(engine)
+    finally:
+        connection.close()
+    return done
+
+
+_TRUNCATION_OWED: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def _truncate_wal(dbapi_connection: Any) -> bool:
+    busy, _frames, _copied = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy
 
 
 def _configure_postgresql(engine: Engine) -> None:

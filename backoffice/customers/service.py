@@ -41,6 +41,7 @@ from backoffice.customers.rules import (
     is_unique_violation,
     new_row_values,
 )
+from backoffice.database import discard_old_page_images
 from backoffice.extensions import db
 from backoffice.types import utcnow
 
@@ -306,6 +307,8 @@ class CustomerService:
             },
         )
         self._commit()
+        if self.autocommit:
+            discard_old_page_images(self.session.get_bind())
         return customer
 
     # -- helpers -------------------------------------------------------------------------------
