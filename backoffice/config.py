@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_LOCK_TIMEOUT": 5.0,
     "DATABASE_STATEMENT_TIMEOUT": 30.0,
     "DATABASE_RETRY_AFTER": 5,
+    "DATABASE_CONNECT_TIMEOUT": 5,  # PostgreSQL: a host that does not answer (seconds, >= 2)
 }
 
 # Environment variable -> setting, with the conversion the value needs.
@@ -90,4 +91,9 @@ def _configure_database(app: Flask) -> None:
     options.setdefault("hide_parameters", True)
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    else:
+        # A database host that does not answer costs a request seconds (503), not minutes.
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
