@@ -4,6 +4,7 @@ succeeds; only a stale version (If-Match, or the version a form was loaded with)
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from backoffice.audit.models import AuditEvent
@@ -25,6 +26,13 @@ FIELDS = {
     "extra_field": lambda n: {"writer": n},
     "date_of_birth": lambda n: f"19{50 + n % 50}-01-{1 + n % 28:02d}",
 }
+
+
+@pytest.fixture(autouse=True)
+def patient(app):
+    """Twenty writers queue for one row: on a loaded machine the last may wait longer than
+    the default bound on a request's wait (a fault, answered 503; see test_database_faults)."""
+    app.config["DATABASE_LOCK_TIMEOUT"] = 60
 
 
 def at_once(calls: list) -> list:
