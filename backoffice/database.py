@@ -23,6 +23,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out
 # (the server may have restarted meanwhile); a busy pool pays no round trip for it.
 IDLE_PING_SECONDS = 10.0
+# An erasure's checkpoint holds the write lock while it waits for readers: only this long.
+ERASURE_CHECKPOINT_WAIT_MS = 1000
 AUTOCOMMIT_ENGINES = "backoffice.autocommit_engines"
 
 # Read-only requests begin DEFERRED transactions so readers never queue behind a writer;
@@ -122,11 +124,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection, record):
-        if engine in _TRUNCATION_OWED and dbapi_connection is not None:
-            dbapi_connection.execute("PRAGMA busy_timeout = 0")
-            record.info.pop("waits", None)  # the next checkout sets it again
-            if _truncate_wal(dbapi_connection):
-                _TRUNCATION_OWED.discard(engine)
+        owed = engine in _TRUNCATION_OWED and dbapi_connection is not None
+        if owed and _truncate_wal(dbapi_connection, record.info, wait_ms=0):
+            _TRUNCATION_OWED.discard(engine)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -137,16 +137,18 @@ def discard_old_page_images(engine: Engine) -> bool:
     """After an erasure on SQLite: move the write-ahead log into the database and truncate
     it, so no former page image (holding the erased values) stays in the WAL file.
 
-    It waits for readers as a write waits for the lock (the busy timeout). A reader still on
-    an older snapshot keeps the log from being truncated: then the truncation is owed, and
-    every connection this process returns to the pool tries it again, without waiting, until
-    it succeeds. Returns whether it was done now. Nothing to do on PostgreSQL.
+    A reader still on an older snapshot keeps the log from being truncated. Meanwhile the
+    checkpoint holds the write lock, so it waits for readers only briefly; if one is still
+    there, the truncation is owed, and every connection this process returns to the pool
+    tries it again, without waiting, until it succeeds. Returns whether it was done now.
+    Nothing to do on PostgreSQL.
     """
     if engine.dialect.name != "sqlite":
         return True
     connection = engine.raw_connection()
     try:
-        done = _truncate_wal(connection.dbapi_connection)
+        wait_ms = min(ERASURE_CHECKPOINT_WAIT_MS, current_waits(SQLITE_OUTSIDE_REQUESTS).lock_ms)
+        done = _truncate_wal(connection.dbapi_connection, connection.info, wait_ms)
         if not done:
             log.warning("a reader holds the write-ahead log: it is truncated after it ends")
             _TRUNCATION_OWED.add(engine)
@@ -158,7 +160,9 @@ def discard_old_page_images(engine: Engine) -> bool:
 _TRUNCATION_OWED: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 
-def _truncate_wal(dbapi_connection: Any) -> bool:
+def _truncate_wal(dbapi_connection: Any, info: dict, wait_ms: int) -> bool:
+    dbapi_connection.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    info.pop("waits", None)  # the next checkout sets the connection's own again
     busy, _frames, _copied = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return not busy
 

@@ -92,7 +92,7 @@ def test_a_locked_sqlite_database_gives_503_soon_and_reads_go_on(
             timed(lambda: api.get(url)),
             timed(lambda: agent.get("/customers/")),
         ):
-            assert response.status_code == 200 and elapsed < LOCK_TIMEOUT * 0.9 + 0.5
+            assert response.status_code == 200 and elapsed < QUICK
 
     assert api.patch(url, json={"first_name": "Grace"}).status_code == 200
     assert (
@@ -132,7 +132,7 @@ def test_a_locked_row_gives_503_soon_and_reads_go_on(short_waits, users, tokens,
             timed(lambda: agent.get(f"/customers/{customer.id}/")),
             timed(lambda: app.test_client().get("/login")),
         ):
-            assert response.status_code == 200 and elapsed < LOCK_TIMEOUT
+            assert response.status_code == 200 and elapsed < QUICK
 
     assert api.patch(url, json={"first_name": "Grace"}).status_code == 200
 
