@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Outside a request (order import, CLI) a statement waits this long for SQLite's write lock,
 # and without limit on PostgreSQL; a request waits DATABASE_LOCK_TIMEOUT (see ``Waits``).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_NO_LIMIT_MS = 2**31 - 1
 # A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out
 # (the server may have restarted meanwhile); a busy pool pays no round trip for it.
 IDLE_PING_SECONDS = 10.0
@@ -119,7 +120,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_checkout(dbapi_connection, record, _proxy):
         waits = current_waits(SQLITE_OUTSIDE_REQUESTS)
         if record.info.get("waits") != waits:
-            dbapi_connection.execute(f"PRAGMA busy_timeout = {int(waits.lock_ms)}")
+            busy_ms = waits.lock_ms or SQLITE_NO_LIMIT_MS  # SQLite's 0 would mean "never wait"
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
             record.info["waits"] = waits
 
     @event.listens_for(engine, "checkin")
@@ -147,7 +149,8 @@ def discard_old_page_images(engine: Engine) -> bool:
         return True
     connection = engine.raw_connection()
     try:
-        wait_ms = min(ERASURE_CHECKPOINT_WAIT_MS, current_waits(SQLITE_OUTSIDE_REQUESTS).lock_ms)
+        lock_ms = current_waits(SQLITE_OUTSIDE_REQUESTS).lock_ms or ERASURE_CHECKPOINT_WAIT_MS
+        wait_ms = min(ERASURE_CHECKPOINT_WAIT_MS, lock_ms)
         done = _truncate_wal(connection.dbapi_connection, connection.info, wait_ms)
         if not done:
             log.warning("a reader holds the write-ahead log: it is truncated after it ends")
