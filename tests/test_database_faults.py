@@ -255,3 +255,15 @@ def test_a_database_host_that_does_not_answer_gives_503_within_the_connect_timeo
         response, elapsed = timed(lambda: api.get("/api/v1/customers/"))
         hang_up.cancel()
     assert_unavailable(response, elapsed, json=True, within=5)
+
+
+def test_the_waits_are_set_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_LOCK_TIMEOUT", "1.5")
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "0")
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'env.sqlite3'}"))
+    assert (app.config["DATABASE_LOCK_TIMEOUT"], app.config["DATABASE_STATEMENT_TIMEOUT"]) == (
+        1.5,
+        0.0,
+    )
+    with app.test_request_context("/"):
+        assert database.current_waits(database.SQLITE_OUTSIDE_REQUESTS) == (1500, 0)
