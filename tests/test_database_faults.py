@@ -138,6 +138,22 @@ def test_a_locked_row_gives_503_soon_and_reads_go_on(short_waits, users, tokens,
 
 
 @on_postgresql
+def test_a_statement_running_too_long_gives_503(short_waits, tokens, channel):
+    """Even a read waits on a table a migration holds: statement_timeout bounds it."""
+    app = short_waits
+    app.config.update(DATABASE_LOCK_TIMEOUT=0, DATABASE_STATEMENT_TIMEOUT=0.3)
+    api = ApiClient(app.test_client(), tokens["agent"])
+    db.session.commit()
+    with psycopg.connect(POSTGRES_URL) as other:
+        other.execute("SET idle_in_transaction_session_timeout = '10s'")
+        other.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
+        response, elapsed = timed(lambda: api.get("/api/v1/customers/"))
+        other.rollback()
+    assert_unavailable(response, elapsed, json=True)
+    assert api.get("/api/v1/customers/").status_code == 200
+
+
+@on_postgresql
 def test_requests_wait_briefly_and_the_import_keeps_its_long_waits(short_waits):
     app = short_waits
     app.config["DATABASE_STATEMENT_TIMEOUT"] = 20
