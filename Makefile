@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 FLASK := BACKOFFICE_ENV=development $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test lint install chromium
+.PHONY: run test check lint install chromium
 
 ## Set up, migrate, load demo data (idempotent) and serve on http://127.0.0.1:5000.
 run: $(STAMP)
@@ -18,6 +18,10 @@ run: $(STAMP)
 ## Set up and run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
 test: $(STAMP) chromium
 	$(BIN)/pytest
+
+## The everyday quick run: SQLite only, without the multi-process and browser tests.
+check: $(STAMP)
+	TEST_DATABASE_URL= REQUIRE_POSTGRES= $(BIN)/pytest -q -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
