@@ -14,6 +14,8 @@ import pytest
 
 from backoffice import ROOT
 
+pytestmark = pytest.mark.slow  # real gunicorn processes: about 15 s
+
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 EMAIL = "planted.person@example.com"
 START_TIMEOUT = 60.0

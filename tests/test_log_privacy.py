@@ -124,6 +124,7 @@ def test_gunicorn_logs_a_failed_request_without_values_or_query_string(app, capt
         assert part not in settings["access_log_format"]
 
 
+@pytest.mark.slow  # a Python process of its own
 def test_an_uncaught_error_of_a_command_prints_no_database_values(app, database_url):
     script = (
         "from backoffice import create_app\n"
