@@ -6,12 +6,21 @@ from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
 from backoffice.database import is_unavailable
 from backoffice.extensions import db, login_manager
+from backoffice.logfilters import PERSONAL_DATA
 
 log = logging.getLogger(__name__)
+# A database error's values (PostgreSQL's DETAIL) never reach the log with its traceback.
+log.addFilter(PERSONAL_DATA)
 
 ADVICE = {
     400: "The request could not be understood. Go back, check what you entered and try again.",
@@ -37,6 +46,16 @@ def register_error_handlers(app: Flask) -> None:
             "Your form expired or was sent from another page. Reload the page and submit it again."
         )
         return _render(400, "Form expired", message)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS, refused before routing: no URL can be built for the
+        # layout, and the name the client sent is never repeated back.
+        if wants_json():
+            from backoffice.api.errors import json_http_error
+
+            return json_http_error(BadRequest())
+        return render_template("bad_host.html"), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

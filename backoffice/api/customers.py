@@ -71,7 +71,9 @@ def _list(channel_id: int | None, *, detailed: bool):
 @requires("supervisor")
 def customer_export():
     try:
-        blocks = export_customers(request.args, audit_context_from_request("api"))
+        blocks = export_customers(
+            request.args, audit_context_from_request("api"), send_rows=request.method != "HEAD"
+        )
     except FilterError as exc:
         raise validation_error(exc.errors) from exc
     return csv_download(blocks)

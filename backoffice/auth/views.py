@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in and sign-out pages, and the signed-in person's account page."""
 
 from urllib.parse import urlsplit
 
@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from backoffice.auth import service
+from backoffice.auth.access import role_required
 from backoffice.auth.forms import LoginForm
 from backoffice.auth.models import Staff
 from backoffice.extensions import limiter, login_manager
@@ -80,3 +81,10 @@ def logout():
     session.clear()
     flash("You have been signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/account", endpoint="account")
+@role_required("agent")
+def account():
+    """Who I am, and my API tokens: when each was last used, and when it expires."""
+    return render_template("auth/account.html", tokens=service.token_uses(current_user.id))
