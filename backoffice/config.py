@@ -39,6 +39,13 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_THRESHOLD": 1000,
     "API_PAGE_SIZE": 10,
     "API_MAX_PAGE_SIZE": 100,
+    # Database faults: a request waits at most this long for a lock (SQLite's busy timeout,
+    # PostgreSQL's lock_timeout) and runs a statement at most this long (PostgreSQL's
+    # statement_timeout), then answers 503 with Retry-After. Seconds; 0: no limit.
+    "DATABASE_LOCK_TIMEOUT": 5.0,
+    "DATABASE_STATEMENT_TIMEOUT": 30.0,
+    "DATABASE_RETRY_AFTER": 5,
+    "DATABASE_CONNECT_TIMEOUT": 5,  # PostgreSQL: a host that does not answer (seconds, >= 2)
     # Host names this server answers to (Flask checks them); None: the loopback names.
     "TRUSTED_HOSTS": None,
     # Days an API token lives from its creation; None: tokens live until revoked.
@@ -52,6 +59,8 @@ ENVIRONMENT = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true"}),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "DATABASE_LOCK_TIMEOUT": ("DATABASE_LOCK_TIMEOUT", float),
+    "DATABASE_STATEMENT_TIMEOUT": ("DATABASE_STATEMENT_TIMEOUT", float),
     "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
     "API_TOKEN_TTL_DAYS": ("API_TOKEN_TTL_DAYS", lambda v: _whole_days("API_TOKEN_TTL_DAYS", v)),
 }
@@ -134,4 +143,9 @@ def _configure_database(app: Flask) -> None:
     options.setdefault("hide_parameters", True)
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    else:
+        # A database host that does not answer costs a request seconds (503), not minutes.
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

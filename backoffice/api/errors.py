@@ -14,6 +14,7 @@ DETAILS = {
     404: "Not found.",
     406: "Could not satisfy the request Accept header.",
     500: "A server error occurred.",
+    503: "Service temporarily unavailable, try again later.",
 }
 
 

@@ -41,6 +41,7 @@ from backoffice.customers.rules import (
     is_unique_violation,
     new_row_values,
 )
+from backoffice.database import discard_old_page_images
 from backoffice.extensions import db
 from backoffice.types import utcnow
 
@@ -110,6 +111,7 @@ class CustomerService:
         context = audit_context or AuditContext.system()
         self._refuse_channel_change(customer, kwargs)
         fields = check_fields(kwargs)
+        self._lock(customer)
         if expected_version is not None and expected_version != customer.version:
             raise CustomerVersionConflict(customer, expected_version)
         changes = diff(customer, fields)
@@ -268,6 +270,7 @@ class CustomerService:
         Kept: channel, channel_code, erp_code, date_joined, orders. Doing it twice is a no-op.
         """
         context = audit_context or AuditContext.system()
+        self._lock(customer)
         if customer.is_anonymized:
             return customer
         now = utcnow()
@@ -304,6 +307,8 @@ class CustomerService:
             },
         )
         self._commit()
+        if self.autocommit:
+            discard_old_page_images(self.session.get_bind())
         return customer
 
     # -- helpers -------------------------------------------------------------------------------
@@ -315,6 +320,16 @@ class CustomerService:
         if found is None:
             raise UnknownChannelError(channel)
         return found
+
+    def _lock(self, customer: Customer) -> None:
+        """Re-read the customer and hold its row until the transaction ends.
+
+        A concurrent writer of the same customer waits here for its turn and then sees the
+        version this write leaves, so a write without an expected version never fails on a
+        version it did not ask for. PostgreSQL: SELECT ... FOR UPDATE; SQLite: the write
+        transaction (BEGIN IMMEDIATE) already holds the database.
+        """
+        self.session.refresh(customer, with_for_update=True)
 
     def _find(self, channel_id: int, channel_code: str) -> Customer | None:
         return self.session.scalars(
