@@ -42,23 +42,29 @@ def loads(text: str | bytes, max_depth: int = MAX_DOCUMENT_DEPTH) -> Any:
         document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise JSONValueError(_too_deep(max_depth)) from exc
-    if depth(document, max_depth) > max_depth:
+    # Fewer brackets than the limit cannot nest past it: most documents skip the walk.
+    if text.count("[") + text.count("{") > max_depth and depth(document, max_depth) > max_depth:
         raise JSONValueError(_too_deep(max_depth))
     return document
 
 
 def depth(value: Any, limit: int = MAX_DOCUMENT_DEPTH) -> int:
-    """How deep ``value`` nests (a scalar 0, ``{}`` 1, ``{"a": []}`` 2), counted without
-    recursion and no further than ``limit + 1``."""
-    deepest, level = 0, [(value, 1)]
-    while level:
-        item, at = level.pop()
-        if not isinstance(item, dict | list) or at > limit + 1:
-            continue
-        deepest = max(deepest, at)
-        children = item.values() if isinstance(item, dict) else item
-        level.extend((child, at + 1) for child in children)
+    """How deep ``value`` nests (a scalar 0, ``{}`` 1, ``{"a": []}`` 2), counted level by
+    level without recursion, and no further than ``limit + 1``."""
+    level = [value] if type(value) in _CONTAINERS else []
+    deepest = 0
+    while level and deepest <= limit:
+        deepest += 1
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) in _CONTAINERS
+        ]
     return deepest
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 def check_value(value: Any) -> None:
