@@ -33,7 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Failed sign-ins, on the page and the API together: per account, per client address.
     "LOGIN_RATE_LIMIT": "5 per minute",
+    "LOGIN_ADDRESS_RATE_LIMIT": "20 per minute",
+    # What a request may carry: a body (413 beyond it; forms are held to Flask's
+    # MAX_FORM_MEMORY_SIZE per field and MAX_FORM_PARTS), and query parameters (400).
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_QUERY_PARAMETERS": 100,
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 3600,
     "CACHE_THRESHOLD": 1000,
@@ -63,6 +69,7 @@ ENVIRONMENT = {
     "DATABASE_STATEMENT_TIMEOUT": ("DATABASE_STATEMENT_TIMEOUT", float),
     "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
     "API_TOKEN_TTL_DAYS": ("API_TOKEN_TTL_DAYS", lambda v: _whole_days("API_TOKEN_TTL_DAYS", v)),
+    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
 }
 
 

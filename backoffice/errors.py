@@ -27,6 +27,7 @@ ADVICE = {
     403: "Your role does not allow this. Ask a supervisor if you need it done.",
     404: "There is nothing at this address. Check the link, or search for the customer.",
     405: "This address does not accept that kind of request.",
+    413: "What you sent is larger than this site accepts. Shorten it and try again.",
     429: "Too many attempts. Wait a minute, then try again.",
     500: "Something went wrong on our side. Try again; if it keeps happening, "
     "tell support the request id below.",
@@ -63,7 +64,7 @@ def register_error_handlers(app: Flask) -> None:
             from backoffice.api.errors import json_http_error
 
             return json_http_error(error)
-        return _render(error.code or 500, error.name, ADVICE.get(error.code, error.description))
+        return _render(error.code or 500, error.name, _advice(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -109,6 +110,14 @@ def _user_or_no_one() -> None:
     except SQLAlchemyError:
         db.session.rollback()
         g._login_user = login_manager.anonymous_user()  # Flask-Login's user of this request
+
+
+def _advice(error: HTTPException) -> str:
+    """What the page tells the person: the reason given with the error, else the advice for
+    its status."""
+    if error.description != type(error).description:
+        return error.description or ""
+    return ADVICE.get(error.code or 500, error.description or "")
 
 
 def _render(status: int, title: str, message: str):

@@ -11,6 +11,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from backoffice import jsondoc
+from backoffice.htmlinput import form_values, is_form
 from backoffice.querying import ISO_DATETIME
 from backoffice.types import MAX_ID
 
@@ -19,21 +21,11 @@ FALSE_VALUES = {"f", "n", "no", "false", "off", "0", 0}
 DATETIME_FORMAT_HELP = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
 
 
-NULL_CHARACTERS = "Null characters are not allowed."
+NULL_CHARACTERS = jsondoc.NULL_CHARACTERS
 
 
 class FieldError(ValueError):
     pass
-
-
-def _has_null_character(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_null_character(k) or _has_null_character(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_null_character(item) for item in value)
-    return False
 
 
 def render_datetime(value: datetime | None) -> str | None:
@@ -86,6 +78,7 @@ class Field:
         text = str(value).strip() if self.trim else str(value)
         if "\x00" in text:
             raise FieldError(NULL_CHARACTERS)
+        _refuse_surrogates(text)
         if text.strip() == "":
             if not self.allow_blank:
                 raise FieldError("This field may not be blank.")
@@ -116,8 +109,10 @@ class Field:
     def _parse_dict(self, value: Any) -> dict:
         if not isinstance(value, dict):
             raise FieldError(f'Expected a dictionary of items but got type "{_type_name(value)}".')
-        if _has_null_character(value):
-            raise FieldError(NULL_CHARACTERS)  # PostgreSQL cannot store them in JSON text
+        try:
+            jsondoc.check_value(value)  # NUL, lone surrogates, depth and size
+        except jsondoc.JSONValueError as exc:
+            raise FieldError(str(exc)) from exc
         return value
 
     def _parse_date(self, value: Any) -> date:
@@ -145,17 +140,21 @@ class Field:
     def _parse_choice(self, value: Any) -> str:
         if isinstance(value, str) and value in self.choices:
             return value
-        shown = value if isinstance(value, str) else json.dumps(value)
+        shown = _printable(value) if isinstance(value, str) else json.dumps(value)
         raise FieldError(f'"{shown}" is not a valid choice.')
 
     def _parse_pk(self, value: Any) -> int:
+        # Django looks a pk up through int(): "²" is a digit to str.isdigit() but no number.
+        incorrect = FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
-        if isinstance(value, str) and not value.strip().isdigit():
-            raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
-        if not 0 < int(value) <= MAX_ID:
-            raise FieldError(f'Invalid pk "{value}" - object does not exist.')
-        return int(value)
+            raise incorrect
+        try:
+            number = int(value)
+        except ValueError:
+            raise incorrect from None
+        if not 0 < number <= MAX_ID:
+            raise FieldError(f'Invalid pk "{_printable(value)}" - object does not exist.')
+        return number
 
     # -- OpenAPI -------------------------------------------------------------------------------
 
@@ -206,6 +205,18 @@ def _plain_domain_is_valid(domain: str) -> bool:
     return True
 
 
+def _refuse_surrogates(text: str) -> None:
+    surrogate = jsondoc.first_surrogate(text)
+    if surrogate is not None:
+        raise FieldError(jsondoc.SURROGATES.format(ord(surrogate)))
+
+
+def _printable(text: Any) -> str:
+    """``text`` to echo in a message: a lone surrogate shown as its escape, as UTF-8 cannot
+    carry it."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _hashable(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
@@ -220,6 +231,8 @@ def validate(
     fields: dict[str, Field], data: Any, *, partial: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return (values, errors) for a request body, as a DRF serializer's is_valid() would."""
+    if is_form(data):
+        data = form_values(fields, data, partial=partial)
     if not isinstance(data, dict):
         return {}, {
             "non_field_errors": [

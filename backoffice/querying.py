@@ -545,6 +545,15 @@ def parse_page_number(raw: str | None) -> int:
     return int(raw)
 
 
+def page_offset(number: int, limit: int) -> int:
+    """The OFFSET of page ``number``. A page starting past any id the tables can hold does
+    not exist (its offset would not even fit the databases' integer parameters)."""
+    offset = (number - 1) * limit
+    if offset > MAX_ID:
+        raise InvalidPage(str(number))
+    return offset
+
+
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:
     """DRF's rule: a limit that is not a positive number falls back to the default."""
     if raw is None or not (raw.isascii() and raw.strip().isdigit()) or int(raw) < 1:
@@ -568,6 +577,6 @@ def paginate(
         number = pages
     if number > pages:
         raise InvalidPage(str(number))
-    result = session.execute(statement.limit(limit).offset((number - 1) * limit), params)
+    result = session.execute(statement.limit(limit).offset(page_offset(number, limit)), params)
     items = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
     return Page(items=list(items), count=count, number=number, limit=limit)

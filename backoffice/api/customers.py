@@ -10,9 +10,10 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
+from backoffice.api.body import request_data
 from backoffice.api.metadata import options_response
 from backoffice.api.pagination import invalid_page, page_params, page_response
-from backoffice.api.responses import APIError, get_or_404, json_body, validation_error
+from backoffice.api.responses import APIError, get_or_404, validation_error
 from backoffice.api.schemas import customer_detailed_json, customer_json
 from backoffice.audit.context import audit_context_from_request
 from backoffice.channels.models import Channel
@@ -102,7 +103,7 @@ def customer_detail_detailed(pk: int):
 @bp.route(SCOPED, methods=["POST"], endpoint="channel_customer_create")
 @requires("agent")
 def customer_create(channel_id: int | None = None):
-    values = _validated(json_body(), partial=False, channel_id=channel_id)
+    values = _validated(request_data(), partial=False, channel_id=channel_id)
     with service_errors():
         customer = CustomerService().create_customer(
             values.pop("channel"),
@@ -119,7 +120,7 @@ def customer_create(channel_id: int | None = None):
 def customer_update(pk: int, channel_id: int | None = None):
     customer = _customer_or_404(pk, channel_id)
     expected = _if_match_version(customer)
-    values = _validated(json_body(), partial=request.method == "PATCH", channel_id=channel_id)
+    values = _validated(request_data(), partial=request.method == "PATCH", channel_id=channel_id)
     with service_errors():
         CustomerService().update_customer(
             customer, audit_context_from_request("api"), expected_version=expected, **values

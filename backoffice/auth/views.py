@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,7 +17,8 @@ from backoffice.auth import service
 from backoffice.auth.access import role_required
 from backoffice.auth.forms import LoginForm
 from backoffice.auth.models import Staff
-from backoffice.extensions import limiter, login_manager
+from backoffice.auth.throttle import throttled
+from backoffice.extensions import login_manager
 from backoffice.types import MAX_ID
 
 bp = Blueprint("auth", __name__)
@@ -43,21 +43,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
+def _submitted_email() -> str | None:
+    return request.form.get("email")  # what LoginForm's email field reads
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_login_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
+@throttled(_submitted_email, failed=lambda response: response.status_code != 302, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))

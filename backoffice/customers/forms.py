@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from backoffice import jsondoc
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.service import jsonable
 from backoffice.customers.models import CONSENT_FIELDS, GENDERS, USER_TYPES, Customer
@@ -56,13 +57,14 @@ class JSONObjectField(TextAreaField):
         if not text:
             return
         try:
-            value = json.loads(text)
-        except ValueError as exc:
+            value = jsondoc.loads(text)
+        except json.JSONDecodeError as exc:
             raise ValueError(
                 f"This is not valid JSON ({exc.msg}, line {exc.lineno}, column {exc.colno})."
             ) from exc
         if not isinstance(value, dict):
             raise ValueError('Enter a JSON object in braces, like {"size": "M"}.')
+        jsondoc.check_value(value)  # what the API's JSON fields refuse, in the same words
         self.data = value
 
 

@@ -28,7 +28,7 @@ from backoffice.channels.models import Channel
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer, CustomerCount, CustomerDisplay
 from backoffice.extensions import db
-from backoffice.querying import FilterError, InvalidPage, Page, parse_boolean
+from backoffice.querying import FilterError, InvalidPage, Page, page_offset, parse_boolean
 from backoffice.statements import StatementCache
 
 CUSTOMERS = Customer.__table__
@@ -158,7 +158,7 @@ def page_statement(filters: CustomerFilterSet) -> Select:
 
 
 def page_params(number: int, limit: int) -> dict[str, int]:
-    return {LIMIT.key: limit, OFFSET.key: (number - 1) * limit}
+    return {LIMIT.key: limit, OFFSET.key: page_offset(number, limit)}
 
 
 def _query_key(filters: CustomerFilterSet) -> tuple:
