@@ -1,5 +1,4 @@
-"""Dates and datetimes read as Django reads them (django.utils.dateparse, forms.DateField):
-what Omnitron's serializers and filters accept, this API accepts."""
+"""Dates and datetimes read as Django reads them (dateparse, forms.DateField), as Omnitron does."""
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone

@@ -1,5 +1,6 @@
-"""Which text is an email address: Django's EmailValidator (4.2), the rule of DRF's
-EmailField, and so of Omnitron's API. tests/test_email_rule.py holds it to Django's own."""
+"""Which text is an email address: Django's EmailValidator (4.2), the rule of DRF's EmailField."""
+
+# tests/test_email_rule.py holds this port to Django's own validator.
 
 import ipaddress
 import re

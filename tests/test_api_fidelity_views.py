@@ -1,5 +1,4 @@
-"""What DRF's views do around a handler: order of checks, negotiation, headers (issue 13,
-items 9, 11 and 13)."""
+"""DRF's order of checks, content negotiation and headers (issue 13, items 9, 11 and 13)."""
 
 import pytest
 

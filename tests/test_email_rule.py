@@ -1,5 +1,4 @@
-"""Which text is an email address: Django's EmailValidator decides (DRF's EmailField, hence
-Omnitron's API), and so do the API and the customer form here."""
+"""Which text is an email address: exactly what Django's EmailValidator (DRF's) says."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,5 +1,4 @@
-"""What DRF's APIView does around every handler: content negotiation first, authentication
-before a 405, the Allow and Vary headers on every answer; and DRF's router's lookup."""
+"""What DRF's APIView and router do around every handler: negotiation, check order, headers."""
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import MethodNotAllowed

@@ -1,6 +1,4 @@
-"""DRF's PageNumberPagination with ``page`` and ``limit``: how it reads them (Python's int() of
-the last value) and how it writes next/previous (replace_query_param: the query re-encoded,
-sorted by parameter)."""
+"""DRF's PageNumberPagination with ``page`` and ``limit``: how it reads them and links pages."""
 
 from typing import Any
 from urllib.parse import parse_qs, urlencode
