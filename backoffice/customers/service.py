@@ -109,6 +109,7 @@ class CustomerService:
     ) -> Customer:
         """Apply the changes and audit exactly the fields that changed; no change, no event."""
         context = audit_context or AuditContext.system()
+        self._refuse_duplicate(customer, kwargs)
         self._refuse_channel_change(customer, kwargs)
         fields = check_fields(kwargs)
         self._lock(customer)
@@ -119,13 +120,21 @@ class CustomerService:
             return customer
         if customer.is_anonymized and (refused := sorted(set(changes) - ANONYMIZED_WRITABLE)):
             raise CustomerAnonymizedError(refused)
-        if "channel_code" in changes:
-            other = self._find(customer.channel_id, fields["channel_code"])
-            if other is not None and other.id != customer.id:
-                raise CustomerDuplicatedFieldException()
         self._apply(customer, changes, context, expected_version)
         self._commit()
         return customer
+
+    def _refuse_duplicate(self, customer: Customer, kwargs: dict[str, Any]) -> None:
+        """The (channel, channel_code) the write asks for must be free; checked before the
+        channel change is refused, as Omnitron's serializer checks it before its service."""
+        channel = kwargs.get("channel", customer.channel_id)
+        channel_id = channel.id if isinstance(channel, Channel) else channel
+        channel_code = kwargs.get("channel_code", customer.channel_code)
+        if (channel_id, channel_code) == (customer.channel_id, customer.channel_code):
+            return
+        other = self._find(channel_id, channel_code)
+        if other is not None and other.id != customer.id:
+            raise CustomerDuplicatedFieldException()
 
     def _refuse_channel_change(self, customer: Customer, kwargs: dict[str, Any]) -> None:
         if "channel" not in kwargs:

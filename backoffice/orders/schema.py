@@ -90,20 +90,21 @@ class CachedEmailField(Field):
     def _parse_email(self, value: Any) -> str:
         if not isinstance(value, str):
             return super()._parse_email(value)
-        verdict, text = _email_verdict(self, value)
+        verdict, outcome = _email_verdict(self, value)
         if not verdict:
-            raise FieldError(text)
-        return text
+            raise FieldError(*outcome)
+        return outcome
 
     __hash__ = object.__hash__
 
 
 @lru_cache(maxsize=65_536)
-def _email_verdict(field: Field, value: str) -> tuple[bool, str]:
+def _email_verdict(field: Field, value: str) -> tuple[bool, Any]:
+    """(True, the address) or (False, the messages)."""
     try:
         return True, Field._parse_email(field, value)
     except FieldError as exc:
-        return False, str(exc)
+        return False, exc.args
 
 
 def _money(name: str, **kwargs: Any) -> MoneyField:
