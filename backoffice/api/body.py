@@ -28,7 +28,7 @@ def parse_body() -> Any:
     if not raw:
         return {}
     if request.mimetype != "application/json" or not _is_utf8(request.mimetype_params):
-        raise APIError(415, f'Unsupported media type "{request.content_type}" in request.')
+        raise APIError(415, f'Unsupported media type "{request.content_type or ""}" in request.')
     try:
         return jsondoc.loads(raw)
     except ValueError as exc:

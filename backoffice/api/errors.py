@@ -26,7 +26,7 @@ def json_http_error(error: HTTPException):
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         detail = f"Request body too large: the limit is {limit} bytes."
     elif status == 415:
-        detail = f'Unsupported media type "{request.content_type}" in request.'
+        detail = f'Unsupported media type "{request.content_type or ""}" in request.'
     elif status == 400 and error.description != type(error).description:
         detail = error.description
     elif status == 429:
