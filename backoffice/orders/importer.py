@@ -108,11 +108,11 @@ def import_orders(
 ) -> ImportSummary:
     """Ingest every valid line, one transaction per batch; a bad line never stops the import.
 
-    Each committed batch is final and re-ingesting it changes nothing, so a run killed at any
-    point and started again ends with the data of one clean run. ``workers`` processes parse
-    the lines ahead of the writes (0: this process parses them). A line longer than
-    ``max_line_bytes`` is rejected unread. Rejected lines are reported in line order, a
-    batch's after it commits.
+    Each committed batch is final, and a line already imported is recognised and skipped, so
+    running a file again changes nothing, and a run killed at any point and started again
+    ends as one clean run, audit events included. ``workers`` processes parse the lines ahead
+    of the writes (0: this process parses them). A line longer than ``max_line_bytes`` is
+    rejected unread. Rejected lines are reported in line order, a batch's after it commits.
     """
     service = service or OrderService()
     context = AuditContext(source="ingestion", actor_label=label, request_id=uuid.uuid4().hex)
@@ -143,7 +143,9 @@ def _write(
     through) rolls it back; then each half is written on its own, down to the refused line,
     which is rejected: the batch's other lines still land, in order."""
     try:
-        result = service.ingest_batch([line.payload for line in batch], context)
+        result = service.ingest_batch(
+            [line.payload for line in batch], context, digests=[line.digest for line in batch]
+        )
     except _NOT_A_LINE_FAULT:
         raise
     except Exception as exc:

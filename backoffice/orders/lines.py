@@ -4,6 +4,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from hashlib import blake2b
 from typing import IO, Any, NamedTuple
 
 from backoffice.orders.schema import OrderPayload, parse_order_payload
@@ -49,6 +50,7 @@ class ParsedLine(NamedTuple):
     payload: OrderPayload | None = None
     reason: str | None = None
     errors: dict[str, Any] | None = None
+    digest: str | None = None  # of the line's bytes: recognises a line already imported
 
 
 def read_lines(stream: IO[bytes], max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes | TooLong]:
@@ -100,7 +102,8 @@ def _parsed(number: int, raw: bytes) -> ParsedLine:
     payload, errors = parse_order_payload(data)
     if payload is None:
         return ParsedLine(number, len(raw), reason="Invalid order.", errors=errors)
-    return ParsedLine(number, len(raw), payload)
+    digest = blake2b(raw.strip(), digest_size=8).hexdigest()
+    return ParsedLine(number, len(raw), payload, digest=digest)
 
 
 def _structure_problem(data: Any) -> str | None:
