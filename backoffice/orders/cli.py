@@ -57,7 +57,10 @@ def import_command(
     """Import orders, one JSON payload per line (``-`` reads stdin).
 
     Each order upserts its buyer. Batches commit as they go: after an interruption, run the
-    same command again; lines already imported are recognised and left unchanged.
+    same command again; lines already imported are recognised and skipped, buyer included,
+    so a second run changes nothing. A line that is not a valid order (bad JSON, a lone
+    surrogate, NaN, nesting past 64 levels, longer than --max-line-bytes, a value the
+    database refuses) is reported in the error report; the other lines land.
     """
     stream, size = _open(source)
     report = ErrorReport(errors_path or default_report_path(source))
