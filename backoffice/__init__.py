@@ -18,11 +18,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from backoffice import cli, errors, web
     from backoffice import config as settings
+    from backoffice.api.framework import init_api_views
 
     settings.configure(app, config)
     web.init_extensions(app)
     web.register_blueprints(app)
     web.register_request_hooks(app)
+    init_api_views(app)
     web.register_template_helpers(app)
     errors.register_error_handlers(app)
     cli.register_commands(app)

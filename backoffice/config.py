@@ -1,5 +1,6 @@
 """Settings: defaults, then the environment, then the mapping a caller passes."""
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,6 +11,12 @@ from flask import Flask
 from backoffice.database import SQLITE_BUSY_TIMEOUT_MS
 
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105
+# Trusted when TRUSTED_HOSTS is not set, with any port (as Django's ALLOWED_HOSTS in DEBUG).
+# Werkzeug 3.1's matcher cuts a trusted name at its first colon, so an IPv6 literal ([::1])
+# cannot be listed: it could never match.
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1"]
+
+log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "production",
@@ -26,12 +33,29 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Failed sign-ins, on the page and the API together: per account, per client address.
     "LOGIN_RATE_LIMIT": "5 per minute",
+    "LOGIN_ADDRESS_RATE_LIMIT": "20 per minute",
+    # What a request may carry: a body (413 beyond it; forms are held to Flask's
+    # MAX_FORM_MEMORY_SIZE per field and MAX_FORM_PARTS), and query parameters (400).
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_QUERY_PARAMETERS": 100,
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 3600,
     "CACHE_THRESHOLD": 1000,
     "API_PAGE_SIZE": 10,
     "API_MAX_PAGE_SIZE": 100,
+    # Database faults: a request waits at most this long for a lock (SQLite's busy timeout,
+    # PostgreSQL's lock_timeout) and runs a statement at most this long (PostgreSQL's
+    # statement_timeout), then answers 503 with Retry-After. Seconds; 0: no limit.
+    "DATABASE_LOCK_TIMEOUT": 5.0,
+    "DATABASE_STATEMENT_TIMEOUT": 30.0,
+    "DATABASE_RETRY_AFTER": 5,
+    "DATABASE_CONNECT_TIMEOUT": 5,  # PostgreSQL: a host that does not answer (seconds, >= 2)
+    # Host names this server answers to (Flask checks them); None: the loopback names.
+    "TRUSTED_HOSTS": None,
+    # Days an API token lives from its creation; None: tokens live until revoked.
+    "API_TOKEN_TTL_DAYS": None,
 }
 
 # Environment variable -> setting, with the conversion the value needs.
@@ -41,6 +65,11 @@ ENVIRONMENT = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true"}),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "DATABASE_LOCK_TIMEOUT": ("DATABASE_LOCK_TIMEOUT", float),
+    "DATABASE_STATEMENT_TIMEOUT": ("DATABASE_STATEMENT_TIMEOUT", float),
+    "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
+    "API_TOKEN_TTL_DAYS": ("API_TOKEN_TTL_DAYS", lambda v: _whole_days("API_TOKEN_TTL_DAYS", v)),
+    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
 }
 
 
@@ -52,7 +81,46 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(overrides or {})
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     _configure_secret_key(app)
+    _configure_trusted_hosts(app)
     _configure_database(app)
+
+
+def _whole_days(variable: str, value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise RuntimeError(
+            f"{variable} must be a whole number of days (for example 90), not {value!r}."
+        )
+    return int(value)
+
+
+def _configure_trusted_hosts(app: Flask) -> None:
+    if app.config["TRUSTED_HOSTS"]:
+        return
+    app.config["TRUSTED_HOSTS"] = list(LOOPBACK_HOSTS)
+    if not app.testing:
+        log.warning(
+            "TRUSTED_HOSTS is not set: only requests for localhost or 127.0.0.1 (any port) are "
+            "answered, any other Host header gets 400. Set TRUSTED_HOSTS to the comma-separated "
+            "names this server is reached by, e.g. TRUSTED_HOSTS=backoffice.example.com "
+            "(a leading dot trusts every subdomain: .example.com)."
+        )
+
+
+def shared_throttle_problem(workers: int, environ: Mapping[str, str]) -> str | None:
+    """Why ``workers`` server processes must not share this sign-in throttle, or None.
+
+    With ``memory://`` each process counts failures on its own: N workers let N times the
+    allowed attempts through (gunicorn.conf.py refuses to start so in production).
+    """
+    storage = environ.get("RATELIMIT_STORAGE_URI") or DEFAULTS["RATELIMIT_STORAGE_URI"]
+    if workers <= 1 or not storage.startswith("memory://"):
+        return None
+    return (
+        f"RATELIMIT_STORAGE_URI is {storage}: each of the {workers} workers would count sign-in "
+        f"failures on its own and let {workers} times the allowed attempts through. Set "
+        "RATELIMIT_STORAGE_URI=redis://HOST:6379 (pip install -e '.[prod]' installs the "
+        "client) so that every worker shares one count, or serve with --workers 1."
+    )
 
 
 def _configure_secret_key(app: Flask) -> None:
@@ -82,4 +150,9 @@ def _configure_database(app: Flask) -> None:
     options.setdefault("hide_parameters", True)
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    else:
+        # A database host that does not answer costs a request seconds (503), not minutes.
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -2,22 +2,37 @@
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
-from backoffice.extensions import db
+from backoffice.database import is_unavailable
+from backoffice.extensions import db, login_manager
+from backoffice.logfilters import PERSONAL_DATA
 
 log = logging.getLogger(__name__)
+# A database error's values (PostgreSQL's DETAIL) never reach the log with its traceback.
+log.addFilter(PERSONAL_DATA)
 
 ADVICE = {
     400: "The request could not be understood. Go back, check what you entered and try again.",
     403: "Your role does not allow this. Ask a supervisor if you need it done.",
     404: "There is nothing at this address. Check the link, or search for the customer.",
     405: "This address does not accept that kind of request.",
+    413: "What you sent is larger than this site accepts. Shorten it and try again.",
     429: "Too many attempts. Wait a minute, then try again.",
     500: "Something went wrong on our side. Try again; if it keeps happening, "
     "tell support the request id below.",
+    503: "The database is busy or out of reach right now. Wait a few seconds, then try again; "
+    "nothing was saved by this attempt.",
 }
 
 
@@ -33,13 +48,23 @@ def register_error_handlers(app: Flask) -> None:
         )
         return _render(400, "Form expired", message)
 
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS, refused before routing: no URL can be built for the
+        # layout, and the name the client sent is never repeated back.
+        if wants_json():
+            from backoffice.api.errors import json_http_error
+
+            return json_http_error(BadRequest())
+        return render_template("bad_host.html"), 400
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if wants_json():
             from backoffice.api.errors import json_http_error
 
             return json_http_error(error)
-        return _render(error.code or 500, error.name, ADVICE.get(error.code, error.description))
+        return _render(error.code or 500, error.name, _advice(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -50,6 +75,49 @@ def register_error_handlers(app: Flask) -> None:
 
             return json_http_error(InternalServerError())
         return _render(500, "Server error", ADVICE[500])
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(error: SQLAlchemyError):
+        if not is_unavailable(error):
+            return _unexpected(error)
+        return _unavailable(error)
+
+
+def _unavailable(error: SQLAlchemyError):
+    """A database fault to wait out (locked, unreachable, timed out): 503 and when to retry."""
+    original = getattr(error, "orig", None) or error
+    log.warning(
+        "database unavailable (request id %s): %s %s",
+        g.get("request_id"),
+        type(original).__name__,
+        getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", ""),
+    )
+    db.session.rollback()
+    retry_after = current_app.config["DATABASE_RETRY_AFTER"]
+    if wants_json():
+        from backoffice.api.errors import json_http_error
+
+        return json_http_error(ServiceUnavailable(retry_after=retry_after))
+    _user_or_no_one()
+    body, status = _render(503, "Service unavailable", ADVICE[503])
+    return body, status, {"Retry-After": str(retry_after)}
+
+
+def _user_or_no_one() -> None:
+    """The layout names the signed-in user; with the database out of reach, it names no one."""
+    try:
+        current_user.is_authenticated  # noqa: B018  (loads the user, if the database answers)
+    except SQLAlchemyError:
+        db.session.rollback()
+        g._login_user = login_manager.anonymous_user()  # Flask-Login's user of this request
+
+
+def _advice(error: HTTPException) -> str:
+    """What the page tells the person: the reason given with the error, else the advice for
+    its status."""
+    if error.description != type(error).description:
+        return error.description or ""
+    return ADVICE.get(error.code or 500, error.description or "")
 
 
 def _render(status: int, title: str, message: str):

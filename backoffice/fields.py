@@ -1,17 +1,16 @@
 """Field specs in Django REST Framework's manner: parse input with DRF's messages, render
 output, and describe themselves for the OpenAPI document."""
 
-import json
-import re
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
-from backoffice.querying import ISO_DATETIME
+from backoffice import jsondoc
+from backoffice.dateparse import aware_utc, parse_date, parse_datetime
+from backoffice.emails import is_valid_email
+from backoffice.htmlinput import form_values, is_form
 from backoffice.types import MAX_ID
 
 TRUE_VALUES = {"t", "y", "yes", "true", "on", "1", 1}
@@ -19,28 +18,25 @@ FALSE_VALUES = {"f", "n", "no", "false", "off", "0", 0}
 DATETIME_FORMAT_HELP = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
 
 
-NULL_CHARACTERS = "Null characters are not allowed."
+NULL_CHARACTERS = jsondoc.NULL_CHARACTERS
+INVALID_EMAIL = "Enter a valid email address."
+INVALID_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+INVALID_DATETIME = (
+    f"Datetime has wrong format. Use one of these formats instead: {DATETIME_FORMAT_HELP}."
+)
 
 
 class FieldError(ValueError):
-    pass
-
-
-def _has_null_character(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_null_character(k) or _has_null_character(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_null_character(item) for item in value)
-    return False
+    """One or more messages (DRF runs every validator of a field and reports them all)."""
 
 
 def render_datetime(value: datetime | None) -> str | None:
-    """``2021-05-26T13:53:58.585932Z``: UTC, always with microseconds."""
+    """DRF's rendering: ``2021-05-26T13:53:58.585932Z`` in UTC; no fraction when the
+    microseconds are 0 (``2019-03-01T10:00:00Z``)."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def render_decimal(value: Decimal) -> str:
@@ -48,12 +44,10 @@ def render_decimal(value: Decimal) -> str:
 
 
 def validated_email(text: str) -> str:
-    """``text`` judged by email_validator, the full rule the plain-address shortcut stands in
-    for; FieldError with DRF's message when it is not an address."""
-    try:
-        validate_email(text, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise FieldError("Enter a valid email address.") from exc
+    """``text`` if Django's EmailValidator (DRF's EmailField) takes it; FieldError with DRF's
+    message otherwise."""
+    if not is_valid_email(text):
+        raise FieldError(INVALID_EMAIL)
     return text
 
 
@@ -71,6 +65,8 @@ class Field:
     description: str = ""
 
     def parse(self, value: Any) -> Any:
+        if value == "" and self.kind == "pk":
+            value = None  # DRF's related fields read "" as null
         if value is None:
             if not self.allow_null:
                 raise FieldError("This field may not be null.")
@@ -84,24 +80,33 @@ class Field:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise FieldError("Not a valid string.")
         text = str(value).strip() if self.trim else str(value)
-        if "\x00" in text:
-            raise FieldError(NULL_CHARACTERS)
         if text.strip() == "":
             if not self.allow_blank:
                 raise FieldError("This field may not be blank.")
             return ""
+        # DRF's validators, in its order, each reporting: length, NUL, surrogates.
+        problems = []
         if self.max_length is not None and len(text) > self.max_length:
-            raise FieldError(f"Ensure this field has no more than {self.max_length} characters.")
+            problems.append(f"Ensure this field has no more than {self.max_length} characters.")
+        if "\x00" in text:
+            problems.append(NULL_CHARACTERS)
+        if (surrogate := jsondoc.first_surrogate(text)) is not None:
+            problems.append(jsondoc.SURROGATES.format(ord(surrogate)))
+        if problems:
+            raise FieldError(*problems)
         return text
 
     def _parse_email(self, value: Any) -> str:
-        text = self._parse_char(value)
-        if text == "":
-            return text
-        plain = _PLAIN_ADDRESS.fullmatch(text)
-        if plain and len(text) <= EMAIL_MAX_LENGTH and _plain_domain_is_valid(plain[1]):
-            return text
-        return validated_email(text)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise FieldError(INVALID_EMAIL)  # DRF's EmailField words its "invalid" so
+        try:
+            text = self._parse_char(value)
+        except FieldError as exc:
+            stripped = str(value).strip()
+            if stripped and not is_valid_email(stripped):
+                raise FieldError(*exc.args, INVALID_EMAIL) from exc
+            raise
+        return text if text == "" else validated_email(text)
 
     def _parse_boolean(self, value: Any) -> bool:
         probe = value.lower() if isinstance(value, str) else value
@@ -116,46 +121,53 @@ class Field:
     def _parse_dict(self, value: Any) -> dict:
         if not isinstance(value, dict):
             raise FieldError(f'Expected a dictionary of items but got type "{_type_name(value)}".')
-        if _has_null_character(value):
-            raise FieldError(NULL_CHARACTERS)  # PostgreSQL cannot store them in JSON text
+        try:
+            jsondoc.check_value(value)  # NUL, lone surrogates, depth and size
+        except jsondoc.JSONValueError as exc:
+            raise FieldError(str(exc)) from exc
         return value
 
     def _parse_date(self, value: Any) -> date:
+        """DRF's DateField: Django's parse_date (2001-1-1, 20010101 and 2001-W01-1 too)."""
+        parsed = None
         if isinstance(value, str):
-            try:
-                if len(value) == 10:
-                    return date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise FieldError("Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+            with contextlib.suppress(ValueError):  # well formed, but no such day
+                parsed = parse_date(value)
+        if parsed is None:
+            raise FieldError(INVALID_DATE)
+        return parsed
 
     def _parse_datetime(self, value: Any) -> datetime:
-        if isinstance(value, str) and ISO_DATETIME.match(value.strip()):
-            try:
-                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-                return (
-                    parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-                )
-            except (ValueError, OverflowError):
-                pass  # e.g. 0001-01-01T00:00+05:00 is before the first representable instant
-        raise FieldError(
-            f"Datetime has wrong format. Use one of these formats instead: {DATETIME_FORMAT_HELP}."
-        )
+        """DRF's DateTimeField: Django's parse_datetime (a date alone is its midnight), in UTC;
+        without an offset the time is UTC's."""
+        parsed = None
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):  # well formed, but no such moment
+                parsed = parse_datetime(value)
+        if parsed is None:
+            raise FieldError(INVALID_DATETIME)
+        try:
+            return aware_utc(parsed)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00+05:00: before the first instant
+            raise FieldError("Datetime value out of range.") from exc
 
     def _parse_choice(self, value: Any) -> str:
         if isinstance(value, str) and value in self.choices:
             return value
-        shown = value if isinstance(value, str) else json.dumps(value)
-        raise FieldError(f'"{shown}" is not a valid choice.')
+        raise FieldError(f'"{_printable(value)}" is not a valid choice.')  # str(): "True"
 
     def _parse_pk(self, value: Any) -> int:
+        # Django looks a pk up through int(): "²" is a digit to str.isdigit() but no number.
+        incorrect = FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
-        if isinstance(value, str) and not value.strip().isdigit():
-            raise FieldError(f"Incorrect type. Expected pk value, received {_type_name(value)}.")
-        if not 0 < int(value) <= MAX_ID:
-            raise FieldError(f'Invalid pk "{value}" - object does not exist.')
-        return int(value)
+            raise incorrect
+        try:
+            number = int(value)
+        except ValueError:
+            raise incorrect from None
+        if not 0 < number <= MAX_ID:
+            raise FieldError(f'Invalid pk "{_printable(value)}" - object does not exist.')
+        return number
 
     # -- OpenAPI -------------------------------------------------------------------------------
 
@@ -188,22 +200,10 @@ SCHEMA_BY_KIND: dict[str, dict[str, Any]] = {
 }
 
 
-# The common address, which email_validator accepts whenever it accepts its domain: a plain
-# local part (dots between runs of letters, digits, _ + -: a subset of what it allows), one @,
-# an ASCII host name. Checking it is checking its domain, and a domain's verdict is cached.
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@([A-Za-z0-9.-]+)")
-EMAIL_MAX_LENGTH = 254
-
-
-@lru_cache(maxsize=1024)
-def _plain_domain_is_valid(domain: str) -> bool:
-    if "xn--" in domain.lower():
-        return False  # Punycode: validated as the Unicode name it stands for, another length
-    try:
-        validate_email(f"a@{domain}", check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
+def _printable(text: Any) -> str:
+    """``text`` to echo in a message: a lone surrogate shown as its escape, as UTF-8 cannot
+    carry it."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _hashable(value: Any) -> bool:
@@ -220,6 +220,10 @@ def validate(
     fields: dict[str, Field], data: Any, *, partial: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return (values, errors) for a request body, as a DRF serializer's is_valid() would."""
+    if data is None:
+        return {}, {"non_field_errors": ["No data provided"]}
+    if is_form(data):
+        data = form_values(fields, data, partial=partial)
     if not isinstance(data, dict):
         return {}, {
             "non_field_errors": [
@@ -237,5 +241,5 @@ def validate(
         try:
             values[name] = field.parse(data[name])
         except FieldError as exc:
-            errors[name] = [str(exc)]
+            errors[name] = list(exc.args)
     return values, errors

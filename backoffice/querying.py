@@ -7,7 +7,6 @@ Parameters the set does not know are ignored; bad values become errors keyed by 
 
 import contextlib
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,14 +18,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
 
+from backoffice.dateparse import aware_utc, parse_form_date
+from backoffice.dateparse import parse_datetime as django_parse_datetime
 from backoffice.types import MAX_ID
 
 NULL_VALUE = "null"
 TRUE_VALUES = {"true", "1"}
 FALSE_VALUES = {"false", "0"}
-ISO_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
-)
 
 
 class FilterValueError(ValueError):
@@ -42,29 +40,25 @@ class FilterError(Exception):
 # -- value parsing -----------------------------------------------------------------------------
 
 
-def parse_date(raw: str, message: str = "Enter a valid date.") -> date:
+def parse_filter_date(raw: str) -> date:
+    """django-filter's DateFilter (a forms.DateField): the stripped value in one of Django's
+    date input formats (1990-05-17, 1990-5-17, 05/17/1990, …); never a datetime."""
+    parsed = parse_form_date(raw)
+    if parsed is None:
+        raise FilterValueError("Enter a valid date.")
+    return parsed
+
+
+def parse_filter_datetime(raw: str) -> datetime:
+    """django-filter's IsoDateTimeFilter: Django's parse_datetime of the stripped value (a
+    date alone is its midnight), in UTC when it has no offset."""
     try:
-        return date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise FilterValueError(message) from exc
-
-
-def parse_datetime(raw: str, message: str = "Enter a valid date/time.") -> datetime:
-    value = raw.strip()
-    if not ISO_DATETIME.match(value):
-        raise FilterValueError(message)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError) as exc:
-        raise FilterValueError(message) from exc
-
-
-def parse_date_or_datetime(raw: str) -> datetime:
-    """A day means its midnight in UTC, as Django compares a date with a datetime column."""
-    if ISO_DATETIME.match(raw.strip()):
-        return parse_datetime(raw, "Enter a valid date.")
-    return datetime.combine(parse_date(raw), time.min, tzinfo=UTC)
+        parsed = django_parse_datetime(raw.strip())
+        if parsed is not None:
+            return aware_utc(parsed)
+    except (ValueError, OverflowError):
+        pass
+    raise FilterValueError("Enter a valid date/time.")
 
 
 def parse_number(raw: str) -> int | float:
@@ -169,7 +163,8 @@ class CharFilter(Filter):
     type_name = "CharFilter"
 
     def parse(self, raw: str, lookup: str) -> str | None:
-        return raw or None  # an empty value leaves the filter unapplied
+        # forms.CharField strips; an empty value leaves the filter unapplied.
+        return raw.strip() or None
 
     def build(self, raw_values: list[str], lookup: str, ctx: QueryContext) -> ColumnElement | None:
         value = self.parse(raw_values[-1], lookup)
@@ -192,20 +187,25 @@ class CharFilterWithNull(CharFilter):
 
 class BooleanFilter(Filter):
     type_name = "BooleanFilter"
+    # django-filter's BooleanWidget (its DRF flavour): these, in any case, and nothing else
+    # (" true" too leaves the filter unapplied).
+    VALUES: ClassVar[dict[str, bool]] = {"true": True, "1": True, "false": False, "0": False}
 
     def parse(self, raw: str, lookup: str) -> bool | None:
-        return parse_boolean(raw)
+        return self.VALUES.get(raw.lower())
 
 
 class NumberFilter(Filter):
     type_name = "NumberFilter"
 
     def parse(self, raw: str, lookup: str) -> Any:
-        if not raw.strip():
-            return None
+        if raw == "":
+            return None  # unapplied; "  " is no number
         if lookup == "in":
             return [parse_number(part) for part in raw.split(",") if part.strip()]
-        return parse_number(raw)
+        number = parse_number(raw)
+        # Django makes an integer of a Decimal for an integer column: 1.5 → 1, as Omnitron.
+        return math.trunc(number) if isinstance(number, float) and abs(number) <= MAX_ID else number
 
     def clause(self, value: Any, lookup: str) -> ColumnElement:
         if lookup == "in":
@@ -214,7 +214,8 @@ class NumberFilter(Filter):
 
 
 class DateFilter(Filter):
-    """A date; on a datetime column also an ISO datetime, and ``__date`` for the UTC day."""
+    """A date; on a datetime column its midnight in UTC (as Django compares them), and
+    ``__date`` for the UTC day."""
 
     type_name = "DateFilter"
 
@@ -223,11 +224,12 @@ class DateFilter(Filter):
         self.on_datetime = on_datetime
 
     def parse(self, raw: str, lookup: str) -> Any:
-        if not raw.strip():
-            return None
+        if raw == "":
+            return None  # unapplied; "  " is no date
+        day = parse_filter_date(raw)
         if self.on_datetime and lookup != "date":
-            return parse_date_or_datetime(raw)
-        return parse_date(raw)
+            return datetime.combine(day, time.min, tzinfo=UTC)
+        return day
 
     def clause(self, value: Any, lookup: str) -> ColumnElement:
         if lookup == "date":
@@ -242,7 +244,7 @@ class IsoDateTimeFilter(Filter):
     type_name = "IsoDateTimeFilter"
 
     def parse(self, raw: str, lookup: str) -> datetime | None:
-        return parse_datetime(raw) if raw.strip() else None
+        return parse_filter_datetime(raw) if raw != "" else None
 
 
 class ChoiceFilter(Filter):
@@ -274,23 +276,24 @@ class ModelMultipleChoiceFilter(Filter):
         self.existing = select(model_pk).where(model_pk.in_(bindparam("ids", expanding=True)))
 
     def build(self, raw_values: list[str], lookup: str, ctx: QueryContext) -> ColumnElement | None:
-        values = [raw.strip() for raw in raw_values if raw.strip()]
-        if not values:
-            return None
-        wanted = {
-            value: int(value)
-            for value in values
-            if value.isascii() and value.isdigit() and int(value) <= MAX_ID
-        }
+        """Django's ModelMultipleChoiceField: each value, unstripped, must be what int() takes
+        ("" is not), then exactly the text of an existing pk (" 1" is not)."""
+        numbers = {}
+        for raw in raw_values:
+            try:
+                numbers[raw] = int(raw)
+            except ValueError:
+                raise FilterValueError(f"“{raw}” is not a valid value.") from None
+        wanted = {n for n in numbers.values() if 0 < n <= MAX_ID}
         found = set()
         if wanted and self.name in ctx.choices:
-            found = ctx.choices[self.name] & set(wanted.values())
+            found = ctx.choices[self.name] & wanted
         elif wanted:
-            found = set(ctx.session.scalars(self.existing, {"ids": list(wanted.values())}))
-        for value in values:
-            if wanted.get(value) not in found:
+            found = set(ctx.session.scalars(self.existing, {"ids": list(wanted)}))
+        for raw in raw_values:
+            if numbers[raw] not in found or raw != str(numbers[raw]):
                 raise FilterValueError(
-                    f"Select a valid choice. {value} is not one of the available choices."
+                    f"Select a valid choice. {raw} is not one of the available choices."
                 )
         return self.column.in_(sorted(found))
 
@@ -469,7 +472,7 @@ class FilterSet:
             self.clauses.append(spec.subquery(clauses))
 
     def _parse_ordering(self, raw: str) -> None:
-        for part in (p.strip() for p in raw.split(",")):
+        for part in raw.split(","):  # django-filter's CSV field: parts as they are
             if not part:
                 continue
             field = part.removeprefix("-")
@@ -545,6 +548,15 @@ def parse_page_number(raw: str | None) -> int:
     return int(raw)
 
 
+def page_offset(number: int, limit: int) -> int:
+    """The OFFSET of page ``number``. A page starting past any id the tables can hold does
+    not exist (its offset would not even fit the databases' integer parameters)."""
+    offset = (number - 1) * limit
+    if offset > MAX_ID:
+        raise InvalidPage(str(number))
+    return offset
+
+
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:
     """DRF's rule: a limit that is not a positive number falls back to the default."""
     if raw is None or not (raw.isascii() and raw.strip().isdigit()) or int(raw) < 1:
@@ -568,6 +580,6 @@ def paginate(
         number = pages
     if number > pages:
         raise InvalidPage(str(number))
-    result = session.execute(statement.limit(limit).offset((number - 1) * limit), params)
+    result = session.execute(statement.limit(limit).offset(page_offset(number, limit)), params)
     items = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
     return Page(items=list(items), count=count, number=number, limit=limit)

@@ -1,7 +1,8 @@
 """Structured request logs: one JSON line per request, with no personal data in it.
 
 Only the method, the path (ids, never query values: those can hold emails or phones), the
-names of the query parameters, status, duration, user id and request id are written.
+names of the query parameters, status, duration, user id and request id are written. It is
+the only request log: the development server's own access lines are dropped.
 """
 
 import json
@@ -11,17 +12,21 @@ import time
 from flask import Flask, g, request
 
 from backoffice.audit.context import request_actor
+from backoffice.logfilters import ACCESS_LINES, PERSONAL_DATA, add_filter
 
 log = logging.getLogger("backoffice.requests")
 
 
 def init_request_log(app: Flask) -> None:
+    log.setLevel(logging.INFO)  # even when a handler was attached first (a test's capture)
     if not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
-        log.setLevel(logging.INFO)
         log.propagate = False
+    # Werkzeug's development server (`make run`) and Flask's own error log.
+    add_filter(["werkzeug"], ACCESS_LINES)
+    add_filter(["werkzeug", app.logger], PERSONAL_DATA)
 
     @app.before_request
     def _start_clock():

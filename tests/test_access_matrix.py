@@ -21,6 +21,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "static": {"GET": PUBLIC, "OPTIONS": PUBLIC},
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": "agent"},
+    "auth.account": {"GET": "agent"},
     "main.index": {"GET": "agent"},
     "customers.list": {"GET": "agent"},
     "customers.search": {"GET": "agent"},

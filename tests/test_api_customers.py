@@ -16,7 +16,7 @@ SERIALIZER_KEYS = [
     "email_allowed", "sms_allowed", "call_allowed", "gender", "attributes", "user_type",
     "date_of_birth", "attributes_kwargs", "localized_attributes", "localized_attributes_kwargs",
 ]  # fmt: skip
-DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
+DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"  # DRF: no fraction for 0 µs
 
 
 def seed_post_body(channel_id: int) -> dict:
@@ -346,7 +346,7 @@ def test_early_years_render_as_four_digits(api, channel):
     response = api.patch(
         f"/api/v1/customers/{customer.id}/", json={"date_joined": "0139-06-12T19:30:51+16:24"}
     )
-    assert response.get_json()["date_joined"] == "0139-06-12T03:06:51.000000Z"
+    assert response.get_json()["date_joined"] == "0139-06-12T03:06:51Z"
     out_of_range = api.patch(
         f"/api/v1/customers/{customer.id}/", json={"date_joined": "0001-01-01T00:00:00+05:00"}
     )

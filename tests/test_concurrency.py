@@ -3,12 +3,15 @@
 import multiprocessing
 import random
 
+import pytest
 from sqlalchemy import func, select
 
 from backoffice.audit.models import AuditEvent
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from tests.workers import upsert_keys
+
+pytestmark = pytest.mark.slow  # eight processes each: about 100 s of `make test`
 
 WORKERS = 8
 KEYS = 500

@@ -133,6 +133,16 @@ def test_a_bad_filter_is_refused_and_not_audited(supervisor_api, supervisor_clie
     assert exports() == []
 
 
+def test_a_head_request_exports_nothing_and_is_not_audited(
+    supervisor_api, supervisor_client, crowd
+):
+    for response in (supervisor_api.open("HEAD", API), supervisor_client.head(PAGE)):
+        assert response.status_code == 200
+        assert response.mimetype == "text/csv" and response.get_data() == b""
+    assert supervisor_api.open("HEAD", f"{API}?created_date__gte=yesterday").status_code == 400
+    assert exports() == []
+
+
 def test_the_export_is_streamed_block_by_block(supervisor_api, channel, monkeypatch):
     monkeypatch.setattr(export, "ROWS_PER_BLOCK", 2)
     for _ in range(5):

@@ -146,7 +146,8 @@ def test_stale_version_is_refused(channel):
 
 
 def test_concurrent_edit_detected_at_write_time(app, channel):
-    """Two sessions read version 1; the second write fails instead of overwriting the first."""
+    """Two sessions read version 1; the second write, made at the version it read, fails
+    instead of overwriting the first; made without one, it applies on top of the first."""
     customer = make_customer(channel)
     customer_id = customer.id
     db.session.commit()  # SQLite has one writer: end this session's transaction first
@@ -156,12 +157,17 @@ def test_concurrent_edit_detected_at_write_time(app, channel):
         other_session.commit()  # end the read; keep the object as it was read
         CustomerService().update_customer(customer, first_name="First")
         with pytest.raises(CustomerVersionConflict):
-            CustomerService(other_session).update_customer(stale, first_name="Second")
+            CustomerService(other_session).update_customer(
+                stale, expected_version=1, first_name="Second"
+            )
+        other_session.rollback()
+        CustomerService(other_session).update_customer(stale, last_name="Second")
     finally:
         other_session.rollback()
         other_session.close()
     db.session.expire_all()
-    assert db.session.get(Customer, customer.id).first_name == "First"
+    saved = db.session.get(Customer, customer.id)
+    assert (saved.first_name, saved.last_name, saved.version) == ("First", "Second", 3)
 
 
 def test_upsert_creates_then_updates(channel):

@@ -19,6 +19,8 @@ from backoffice.demo.orders import order_payloads
 from backoffice.extensions import db
 from backoffice.orders.models import Order
 
+pytestmark = pytest.mark.slow  # real import processes, killed and run again
+
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 500
 

@@ -3,16 +3,14 @@
 from flask import Blueprint, request
 
 from backoffice.api.auth import authenticate_request, authenticate_token_or_session
+from backoffice.api.framework import PUBLIC_ENDPOINTS, SESSION_OR_TOKEN_ENDPOINTS, LookupConverter
 from backoffice.api.responses import APIError
 from backoffice.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-# Endpoints that need no token (the docs page signs people in itself), and the schema,
-# which a signed-in browser may also read.
-PUBLIC_ENDPOINTS = {"api.login", "api.docs"}
-SESSION_OR_TOKEN_ENDPOINTS = {"api.schema"}
+# DRF's router lookup for <lookup:pk>; registered before the routes that use it.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("lookup", LookupConverter))
 
 
 @bp.before_request

@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
+from backoffice.api.body import request_data
 from backoffice.api.pagination import invalid_page, page_params, page_response
-from backoffice.api.responses import get_or_404, json_body, validation_error
+from backoffice.api.responses import get_or_404, validation_error
 from backoffice.api.schemas import CHANNEL_FIELDS, channel_json
 from backoffice.channels import service
 from backoffice.channels.models import Channel
@@ -30,7 +31,7 @@ def channel_list():
 @bp.route("/channels/", methods=["POST"], endpoint="channel_create")
 @requires("admin")
 def channel_create():
-    values, problems = validate(CHANNEL_FIELDS, json_body(), partial=False)
+    values, problems = validate(CHANNEL_FIELDS, request_data(), partial=False)
     if problems:
         raise validation_error(problems)
     return jsonify(channel_json(service.create_channel(**values))), 201

@@ -10,9 +10,10 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
+from backoffice.api.body import request_data
 from backoffice.api.metadata import options_response
 from backoffice.api.pagination import invalid_page, page_params, page_response
-from backoffice.api.responses import APIError, get_or_404, json_body, validation_error
+from backoffice.api.responses import APIError, get_or_404, validation_error
 from backoffice.api.schemas import customer_detailed_json, customer_json
 from backoffice.audit.context import audit_context_from_request
 from backoffice.channels.models import Channel
@@ -21,7 +22,7 @@ from backoffice.customers.export import csv_download, export_customers
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.customers.pages import CustomerRow, customer_page, customer_row
-from backoffice.customers.queries import customer_filters, orders_info
+from backoffice.customers.queries import customer_filters, filters_select, orders_info
 from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
@@ -71,21 +72,23 @@ def _list(channel_id: int | None, *, detailed: bool):
 @requires("supervisor")
 def customer_export():
     try:
-        blocks = export_customers(request.args, audit_context_from_request("api"))
+        blocks = export_customers(
+            request.args, audit_context_from_request("api"), send_rows=request.method != "HEAD"
+        )
     except FilterError as exc:
         raise validation_error(exc.errors) from exc
     return csv_download(blocks)
 
 
-@bp.route(f"{LIST}<int:pk>/", methods=["GET"], endpoint="customer_detail")
-@bp.route(f"{SCOPED}<int:pk>/", methods=["GET"], endpoint="channel_customer_detail")
+@bp.route(f"{LIST}<lookup:pk>/", methods=["GET"], endpoint="customer_detail")
+@bp.route(f"{SCOPED}<lookup:pk>/", methods=["GET"], endpoint="channel_customer_detail")
 @requires("agent")
 def customer_detail(pk: int, channel_id: int | None = None):
     customer = _customer_row_or_404(pk, channel_id)
     return _with_etag(jsonify(customer_json(customer)), customer)
 
 
-@bp.route(f"{LIST}<int:pk>/detailed/", methods=["GET"], endpoint="customer_detail_detailed")
+@bp.route(f"{LIST}<lookup:pk>/detailed/", methods=["GET"], endpoint="customer_detail_detailed")
 @requires("agent")
 def customer_detail_detailed(pk: int):
     customer = _customer_row_or_404(pk)
@@ -100,7 +103,7 @@ def customer_detail_detailed(pk: int):
 @bp.route(SCOPED, methods=["POST"], endpoint="channel_customer_create")
 @requires("agent")
 def customer_create(channel_id: int | None = None):
-    values = _validated(json_body(), partial=False, channel_id=channel_id)
+    values = _validated(request_data(), partial=False, channel_id=channel_id)
     with service_errors():
         customer = CustomerService().create_customer(
             values.pop("channel"),
@@ -111,13 +114,13 @@ def customer_create(channel_id: int | None = None):
     return _with_etag(jsonify(customer_json(customer)), customer), 201
 
 
-@bp.route(f"{LIST}<int:pk>/", methods=["PUT", "PATCH"], endpoint="customer_update")
-@bp.route(f"{SCOPED}<int:pk>/", methods=["PUT", "PATCH"], endpoint="channel_customer_update")
+@bp.route(f"{LIST}<lookup:pk>/", methods=["PUT", "PATCH"], endpoint="customer_update")
+@bp.route(f"{SCOPED}<lookup:pk>/", methods=["PUT", "PATCH"], endpoint="channel_customer_update")
 @requires("agent")
 def customer_update(pk: int, channel_id: int | None = None):
     customer = _customer_or_404(pk, channel_id)
     expected = _if_match_version(customer)
-    values = _validated(json_body(), partial=request.method == "PATCH", channel_id=channel_id)
+    values = _validated(request_data(), partial=request.method == "PATCH", channel_id=channel_id)
     with service_errors():
         CustomerService().update_customer(
             customer, audit_context_from_request("api"), expected_version=expected, **values
@@ -125,7 +128,7 @@ def customer_update(pk: int, channel_id: int | None = None):
     return _with_etag(jsonify(customer_json(customer)), customer)
 
 
-@bp.route(f"{LIST}<int:pk>/anonymize/", methods=["POST"], endpoint="customer_anonymize")
+@bp.route(f"{LIST}<lookup:pk>/anonymize/", methods=["POST"], endpoint="customer_anonymize")
 @requires("supervisor")
 def customer_anonymize(pk: int):
     customer = _customer_or_404(pk)
@@ -146,9 +149,9 @@ def customer_list_options(channel_id: int | None = None):
     return options_response(name, filters=CustomerFilterSet.metadata(), post_fields=post)
 
 
-@bp.route(f"{LIST}<int:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")
-@bp.route(f"{SCOPED}<int:pk>/", methods=["OPTIONS"], endpoint="channel_customer_detail_options")
-@bp.route(f"{LIST}<int:pk>/detailed/", methods=["OPTIONS"], endpoint="customer_detailed_options")
+@bp.route(f"{LIST}<lookup:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")
+@bp.route(f"{SCOPED}<lookup:pk>/", methods=["OPTIONS"], endpoint="channel_customer_detail_options")
+@bp.route(f"{LIST}<lookup:pk>/detailed/", methods=["OPTIONS"], endpoint="customer_detailed_options")
 @requires("agent")
 def customer_detail_options(pk: int, channel_id: int | None = None):
     _customer_or_404(pk, channel_id)
@@ -160,6 +163,7 @@ def customer_detail_options(pk: int, channel_id: int | None = None):
 
 def _customer_row_or_404(pk: int, channel_id: int | None = None) -> CustomerRow:
     """A customer to read (plain values, no ORM object)."""
+    _filtered_or_404(pk)
     customer = customer_row(pk, channel_id)
     if customer is None:
         raise APIError(404, "Not found.")
@@ -167,10 +171,21 @@ def _customer_row_or_404(pk: int, channel_id: int | None = None) -> CustomerRow:
 
 
 def _customer_or_404(pk: int, channel_id: int | None = None) -> Customer:
+    _filtered_or_404(pk)
     customer = get_or_404(Customer, pk)
     if channel_id is not None and customer.channel_id != channel_id:
         raise APIError(404, "Not found.")
     return customer
+
+
+def _filtered_or_404(pk: int) -> None:
+    """DRF finds the object in the filtered list: a bad filter value is a 400 there too, and a
+    customer the query's filters leave out is not found."""
+    filters = customer_filters(request.args)
+    if not filters.is_valid:
+        raise validation_error(filters.errors)
+    if not filters_select(filters, pk):
+        raise APIError(404, "Not found.")
 
 
 def _validated(data: Any, *, partial: bool, channel_id: int | None) -> dict[str, Any]:

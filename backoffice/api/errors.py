@@ -2,7 +2,7 @@
 
 import time
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from backoffice.extensions import limiter
@@ -14,6 +14,7 @@ DETAILS = {
     404: "Not found.",
     406: "Could not satisfy the request Accept header.",
     500: "A server error occurred.",
+    503: "Service temporarily unavailable, try again later.",
 }
 
 
@@ -21,8 +22,11 @@ def json_http_error(error: HTTPException):
     status = error.code or 500
     if status == 405:
         detail = f'Method "{request.method}" not allowed.'
+    elif status == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        detail = f"Request body too large: the limit is {limit} bytes."
     elif status == 415:
-        detail = f'Unsupported media type "{request.mimetype}" in request.'
+        detail = f'Unsupported media type "{request.content_type or ""}" in request.'
     elif status == 400 and error.description != type(error).description:
         detail = error.description
     elif status == 429:

@@ -1,11 +1,12 @@
 """POST /api/v1/auth/login/: a token for a username (email) and password."""
 
-from flask import current_app, jsonify, request
+from flask import g, jsonify
 
 from backoffice.api.blueprint import bp
-from backoffice.api.responses import json_body, validation_error
+from backoffice.api.body import request_data
+from backoffice.api.responses import validation_error
 from backoffice.auth.service import authenticate, issue_token
-from backoffice.extensions import limiter
+from backoffice.auth.throttle import throttled
 from backoffice.fields import Field, validate
 
 BAD_CREDENTIALS = "Unable to log in with provided credentials."
@@ -17,27 +18,22 @@ LOGIN_FIELDS = {
 }
 
 
-def _credentials() -> dict:
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form.to_dict()
-    return json_body()
+def _credentials() -> tuple[dict, dict]:
+    """(values, errors) of the body, validated once: the limiter's key and the password
+    check read the same username."""
+    if "login_credentials" not in g:
+        g.login_credentials = validate(LOGIN_FIELDS, request_data(), partial=False)
+    return g.login_credentials
 
 
-def _username_key() -> str:
-    data = request.get_json(silent=True) if request.is_json else request.form
-    username = data.get("username", "") if isinstance(data, dict) or hasattr(data, "get") else ""
-    return f"api-login:{str(username).strip().lower()}"
+def _username() -> object:
+    return _credentials()[0].get("username")
 
 
 @bp.route("/auth/login/", methods=["POST"], endpoint="login")
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_username_key,
-    deduct_when=lambda response: response.status_code != 200,
-)
+@throttled(_username, failed=lambda response: response.status_code != 200)
 def login():
-    data = _credentials()
-    values, problems = validate(LOGIN_FIELDS, data, partial=False)
+    values, problems = _credentials()
     if problems:
         raise validation_error(problems)
     user = authenticate(values["username"], values["password"])

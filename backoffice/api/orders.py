@@ -8,8 +8,9 @@ from flask import jsonify, request
 
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
+from backoffice.api.body import request_data
 from backoffice.api.pagination import invalid_page, page_params, page_response
-from backoffice.api.responses import get_or_404, json_body, validation_error
+from backoffice.api.responses import get_or_404, validation_error
 from backoffice.audit.context import audit_context_from_request
 from backoffice.customers.errors import UnknownChannelError
 from backoffice.fields import render_datetime, render_decimal
@@ -46,7 +47,9 @@ def order_detail(pk: int):
 def order_ingest():
     """201 for a new order, 200 for a known one (updated or unchanged)."""
     with order_errors():
-        result = OrderService().ingest_order(json_body(), audit_context_from_request("ingestion"))
+        result = OrderService().ingest_order(
+            request_data(), audit_context_from_request("ingestion")
+        )
     return jsonify(order_json(result.order)), 201 if result.created else 200
 
 

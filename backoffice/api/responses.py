@@ -1,9 +1,8 @@
-"""Request bodies in and JSON out: parsing as DRF's JSONParser does, and the APIError."""
+"""JSON out: the APIError and its helpers."""
 
-import json
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from backoffice.extensions import db
 
@@ -22,26 +21,6 @@ class APIError(Exception):
         response.status_code = self.status
         response.headers.update(self.headers)
         return response
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError("Out of range float values are not JSON compliant")
-
-
-def json_body() -> Any:
-    """The request's JSON document; ``{}`` for an empty body; 415 for other media types."""
-    raw = request.get_data(cache=True)
-    if not raw:
-        return {}
-    if request.mimetype != "application/json":
-        raise APIError(415, f'Unsupported media type "{request.mimetype}" in request.')
-    try:
-        return json.loads(
-            raw.decode(request.mimetype_params.get("charset", "utf-8")),
-            parse_constant=_refuse_constant,
-        )
-    except (ValueError, UnicodeDecodeError, LookupError) as exc:
-        raise APIError(400, f"JSON parse error - {exc}") from exc
 
 
 def validation_error(errors: dict[str, Any]) -> APIError:

@@ -1,11 +1,16 @@
 """Staff accounts and API tokens: creating them and checking credentials."""
 
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from flask import current_app
+from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from backoffice.auth.models import ROLES, ApiToken, Staff, User, hash_token
-from backoffice.database import write_intent
+from backoffice.database import reset_write_intent, set_write_intent
 from backoffice.extensions import db
 from backoffice.types import utcnow
 
@@ -69,6 +74,51 @@ def issue_token(user: User) -> str:
     return key
 
 
+def token_lifetime() -> timedelta | None:
+    """How long a token lives from its creation (API_TOKEN_TTL_DAYS); None: until revoked."""
+    days = current_app.config.get("API_TOKEN_TTL_DAYS")
+    return timedelta(days=days) if days else None
+
+
+def revoke_tokens(user: User, prefix: str | None = None) -> int:
+    """Delete ``user``'s tokens (those starting with ``prefix``); return how many."""
+    statement = delete(ApiToken).where(ApiToken.user_id == user.id)
+    if prefix:
+        statement = statement.where(ApiToken.prefix == prefix[:8])
+    deleted = db.session.execute(statement).rowcount
+    db.session.commit()
+    return deleted
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """What a person may see of a token: never its key or hash."""
+
+    prefix: str
+    created_date: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    expired: bool
+
+
+def token_uses(user_id: int) -> list[TokenUse]:
+    """A user's tokens, most recently used first (the last use is kept to the minute)."""
+    lifetime, now = token_lifetime(), utcnow()
+    tokens = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id)
+        .order_by(ApiToken.last_used_at.desc().nulls_last(), ApiToken.id.desc())
+    )
+    uses = []
+    for token in tokens:
+        expires_at = token.created_date + lifetime if lifetime else None
+        expired = expires_at is not None and expires_at <= now
+        uses.append(
+            TokenUse(token.prefix, token.created_date, token.last_used_at, expires_at, expired)
+        )
+    return uses
+
+
 # Built once, of table columns: a Core statement skips the ORM's work on every request.
 USERS, TOKENS = User.__table__, ApiToken.__table__
 STAFF_COLUMNS = (USERS.c.id, USERS.c.email, USERS.c.role, USERS.c.session_nonce)
@@ -76,9 +126,22 @@ SESSION_USER = select(*STAFF_COLUMNS).where(
     USERS.c.id == bindparam("user_id"), USERS.c.is_active.is_(True)
 )
 TOKEN_USER = (
-    select(TOKENS.c.id, TOKENS.c.last_used_at, *STAFF_COLUMNS)
+    select(TOKENS.c.id, TOKENS.c.created_date, TOKENS.c.last_used_at, *STAFF_COLUMNS)
     .join_from(TOKENS, USERS, TOKENS.c.user_id == USERS.c.id)
     .where(TOKENS.c.token_hash == bindparam("token_hash"), USERS.c.is_active.is_(True))
+)
+# The last use, written only if no one holds the token's row (PostgreSQL: SKIP LOCKED; SQLite
+# has no row locks: there the write is tried without a busy wait, see _without_waiting).
+TOUCH = (
+    update(TOKENS)
+    .where(
+        TOKENS.c.id.in_(
+            select(TOKENS.c.id)
+            .where(TOKENS.c.id == bindparam("token_id"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(last_used_at=bindparam("now"))
 )
 
 
@@ -91,27 +154,50 @@ def staff_for_session(user_id: int, nonce: str) -> Staff | None:
 
 
 def user_for_token(key: str) -> Staff | None:
-    """The active user holding this token key, or None; one statement on every API request."""
+    """The active user holding this unexpired token key, or None; one statement on every API
+    request (and, once a minute per token, a write of its last use that never waits)."""
     found = db.session.execute(TOKEN_USER, {"token_hash": hash_token(key)}).one_or_none()
     if found is None:
         return None
-    token_id, last_used_at, *user = found
-    now = utcnow()
+    token_id, created_date, last_used_at, *user = found
+    now, lifetime = utcnow(), token_lifetime()
+    if lifetime is not None and now >= created_date + lifetime:
+        return None
     if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
         _touch(token_id, now)
     return Staff(*user)
 
 
-def _touch(token_id: int, now) -> None:
-    """Record a token's use in a short write transaction of its own.
-
-    Called while authenticating, before the request has written anything: the read
-    transaction ends first, so the write begins afresh (on SQLite: takes the lock up front).
-    """
-    db.session.commit()
-    with write_intent():
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+def _touch(token_id: int, now: datetime) -> None:
+    """Record a token's use in a short write of its own, or skip it if it would have to wait
+    for a lock: the request may be a read, and a read never waits for a writer. A skipped
+    use is recorded by the next one."""
+    db.session.commit()  # end the read transaction: the write begins afresh
+    intent = set_write_intent(False)  # take no lock at BEGIN (SQLite: a deferred BEGIN)
+    try:
+        connection = db.session.connection()
+    finally:
+        reset_write_intent(intent)
+    try:
+        with _without_waiting(connection):
+            connection.execute(TOUCH, {"token_id": token_id, "now": now})
         db.session.commit()
+    except OperationalError:  # SQLite: another connection holds the write lock
+        db.session.rollback()
+
+
+@contextmanager
+def _without_waiting(connection: Connection) -> Iterator[None]:
+    """On SQLite, no busy wait for the lock inside this block (restored afterwards)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {previous}")
 
 
 def _dummy_hash() -> str:

@@ -1,10 +1,9 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in and sign-out pages, and the signed-in person's account page."""
 
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,9 +14,11 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from backoffice.auth import service
+from backoffice.auth.access import role_required
 from backoffice.auth.forms import LoginForm
 from backoffice.auth.models import Staff
-from backoffice.extensions import limiter, login_manager
+from backoffice.auth.throttle import throttled
+from backoffice.extensions import login_manager
 from backoffice.types import MAX_ID
 
 bp = Blueprint("auth", __name__)
@@ -42,21 +43,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
+def _submitted_email() -> str | None:
+    return request.form.get("email")  # what LoginForm's email field reads
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_login_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
+@throttled(_submitted_email, failed=lambda response: response.status_code != 302, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -80,3 +72,10 @@ def logout():
     session.clear()
     flash("You have been signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/account", endpoint="account")
+@role_required("agent")
+def account():
+    """Who I am, and my API tokens: when each was last used, and when it expires."""
+    return render_template("auth/account.html", tokens=service.token_uses(current_user.id))

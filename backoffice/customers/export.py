@@ -90,14 +90,21 @@ def filter_summary(args: MultiDict) -> dict[str, list[str]]:
     return summary
 
 
-def export_customers(args: MultiDict, audit_context: AuditContext) -> Iterator[str]:
+def export_customers(
+    args: MultiDict, audit_context: AuditContext, *, send_rows: bool = True
+) -> Iterator[str]:
     """Check the filter, record the export, and return the CSV text, block by block.
 
-    Raises FilterError (before recording anything) when a filter value is bad.
+    Raises FilterError (before recording anything) when a filter value is bad. Without
+    ``send_rows`` (a HEAD request) the filter is checked and nothing is read or recorded:
+    no one's data leaves.
     """
     filters = customer_filters(args)
+    where, order_by = filters.where(), filters.order_by()
+    if not send_rows:
+        return iter(())
     dialect = db.session.get_bind().dialect.name
-    statement = select(*cells(dialect)).where(*filters.where()).order_by(*filters.order_by())
+    statement = select(*cells(dialect)).where(*where).order_by(*order_by)
     db.session.commit()  # end the read transaction: the audit write begins afresh
     with write_intent():
         record_event(

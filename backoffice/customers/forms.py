@@ -18,12 +18,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from backoffice import jsondoc
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.service import jsonable
 from backoffice.customers.models import CONSENT_FIELDS, GENDERS, USER_TYPES, Customer
+from backoffice.emails import is_valid_email
 
 YES_NO_ANY = [SelectChoice("", "Any"), SelectChoice("true", "Yes"), SelectChoice("false", "No")]
 
@@ -34,6 +36,12 @@ def _strip(value: Any) -> Any:
 
 def _choices(values: tuple[str, ...], blank: str) -> list[SelectChoice]:
     return [SelectChoice("", blank), *(SelectChoice(v, v.capitalize()) for v in values)]
+
+
+def _email(form: Any, field: EmailField) -> None:
+    """The API's rule (Django's EmailValidator), so a customer saved here can be saved there."""
+    if field.data and not is_valid_email(field.data):
+        raise ValidationError("Invalid email address.")
 
 
 def _channel_choices(channels: Iterable[Any]) -> list[SelectChoice]:
@@ -56,13 +64,14 @@ class JSONObjectField(TextAreaField):
         if not text:
             return
         try:
-            value = json.loads(text)
-        except ValueError as exc:
+            value = jsondoc.loads(text)
+        except json.JSONDecodeError as exc:
             raise ValueError(
                 f"This is not valid JSON ({exc.msg}, line {exc.lineno}, column {exc.colno})."
             ) from exc
         if not isinstance(value, dict):
             raise ValueError('Enter a JSON object in braces, like {"size": "M"}.')
+        jsondoc.check_value(value)  # what the API's JSON fields refuse, in the same words
         self.data = value
 
 
@@ -96,7 +105,7 @@ class CustomerForm(FlaskForm):
     """The profile fields shared by "new" and "edit"."""
 
     email = EmailField(
-        "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+        "Email", validators=[DataRequired(), _email, Length(max=254)], filters=[_strip]
     )
     first_name = StringField("First name", validators=TEXT, filters=[_strip])
     last_name = StringField("Last name", validators=TEXT, filters=[_strip])

@@ -28,7 +28,7 @@ from backoffice.channels.models import Channel
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer, CustomerCount, CustomerDisplay
 from backoffice.extensions import db
-from backoffice.querying import FilterError, InvalidPage, Page, parse_boolean
+from backoffice.querying import FilterError, InvalidPage, Page, page_offset
 from backoffice.statements import StatementCache
 
 CUSTOMERS = Customer.__table__
@@ -74,7 +74,7 @@ def count_statement(filters: CustomerFilterSet) -> Select:
         ids = {int(value) for param, value in filters.applied if param == "channel"}
         clauses.append(CustomerCount.channel_id.in_(sorted(ids)))
     if "is_active" in applied:
-        active = parse_boolean(filters.args.getlist("is_active")[-1])
+        active = filters.filters["is_active"].parse(filters.args.getlist("is_active")[-1], "exact")
         clauses.append(CustomerCount.is_active == active)
     # sum() of a bigint is numeric on PostgreSQL: back to an integer.
     total = cast(func.coalesce(func.sum(CustomerCount.total), 0), BigInteger)
@@ -158,7 +158,7 @@ def page_statement(filters: CustomerFilterSet) -> Select:
 
 
 def page_params(number: int, limit: int) -> dict[str, int]:
-    return {LIMIT.key: limit, OFFSET.key: (number - 1) * limit}
+    return {LIMIT.key: limit, OFFSET.key: page_offset(number, limit)}
 
 
 def _query_key(filters: CustomerFilterSet) -> tuple:

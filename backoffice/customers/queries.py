@@ -32,6 +32,14 @@ def customer_filters(args: MultiDict, channels: list[Row] | None = None) -> Cust
     return CustomerFilterSet(args, db.session, _dialect(), choices)
 
 
+def filters_select(filters: CustomerFilterSet, pk: int) -> bool:
+    """Whether the filters (valid ones) select the customer ``pk``; True when none apply."""
+    if not filters.clauses:
+        return True
+    found = select(Customer.id).where(Customer.id == pk, *filters.where())
+    return db.session.scalar(found) is not None
+
+
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 

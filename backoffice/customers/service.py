@@ -41,6 +41,7 @@ from backoffice.customers.rules import (
     is_unique_violation,
     new_row_values,
 )
+from backoffice.database import discard_old_page_images
 from backoffice.extensions import db
 from backoffice.types import utcnow
 
@@ -108,8 +109,10 @@ class CustomerService:
     ) -> Customer:
         """Apply the changes and audit exactly the fields that changed; no change, no event."""
         context = audit_context or AuditContext.system()
+        self._refuse_duplicate(customer, kwargs)
         self._refuse_channel_change(customer, kwargs)
         fields = check_fields(kwargs)
+        self._lock(customer)
         if expected_version is not None and expected_version != customer.version:
             raise CustomerVersionConflict(customer, expected_version)
         changes = diff(customer, fields)
@@ -117,13 +120,21 @@ class CustomerService:
             return customer
         if customer.is_anonymized and (refused := sorted(set(changes) - ANONYMIZED_WRITABLE)):
             raise CustomerAnonymizedError(refused)
-        if "channel_code" in changes:
-            other = self._find(customer.channel_id, fields["channel_code"])
-            if other is not None and other.id != customer.id:
-                raise CustomerDuplicatedFieldException()
         self._apply(customer, changes, context, expected_version)
         self._commit()
         return customer
+
+    def _refuse_duplicate(self, customer: Customer, kwargs: dict[str, Any]) -> None:
+        """The (channel, channel_code) the write asks for must be free; checked before the
+        channel change is refused, as Omnitron's serializer checks it before its service."""
+        channel = kwargs.get("channel", customer.channel_id)
+        channel_id = channel.id if isinstance(channel, Channel) else channel
+        channel_code = kwargs.get("channel_code", customer.channel_code)
+        if (channel_id, channel_code) == (customer.channel_id, customer.channel_code):
+            return
+        other = self._find(channel_id, channel_code)
+        if other is not None and other.id != customer.id:
+            raise CustomerDuplicatedFieldException()
 
     def _refuse_channel_change(self, customer: Customer, kwargs: dict[str, Any]) -> None:
         if "channel" not in kwargs:
@@ -268,6 +279,7 @@ class CustomerService:
         Kept: channel, channel_code, erp_code, date_joined, orders. Doing it twice is a no-op.
         """
         context = audit_context or AuditContext.system()
+        self._lock(customer)
         if customer.is_anonymized:
             return customer
         now = utcnow()
@@ -304,6 +316,8 @@ class CustomerService:
             },
         )
         self._commit()
+        if self.autocommit:
+            discard_old_page_images(self.session.get_bind())
         return customer
 
     # -- helpers -------------------------------------------------------------------------------
@@ -315,6 +329,16 @@ class CustomerService:
         if found is None:
             raise UnknownChannelError(channel)
         return found
+
+    def _lock(self, customer: Customer) -> None:
+        """Re-read the customer and hold its row until the transaction ends.
+
+        A concurrent writer of the same customer waits here for its turn and then sees the
+        version this write leaves, so a write without an expected version never fails on a
+        version it did not ask for. PostgreSQL: SELECT ... FOR UPDATE; SQLite: the write
+        transaction (BEGIN IMMEDIATE) already holds the database.
+        """
+        self.session.refresh(customer, with_for_update=True)
 
     def _find(self, channel_id: int, channel_code: str) -> Customer | None:
         return self.session.scalars(

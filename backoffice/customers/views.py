@@ -83,7 +83,9 @@ def customer_list():
 def export():
     args = listing.with_changes(listing.canonical_args(request.args), ordering=_ordering())
     try:
-        blocks = export_customers(args, audit_context_from_request("web"))
+        blocks = export_customers(
+            args, audit_context_from_request("web"), send_rows=request.method != "HEAD"
+        )
     except FilterError:
         return redirect(listing.query_url(url_for(".list"), request.args))
     return csv_download(blocks)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from backoffice.demo.seed import (
+    ASCII,
     CHANNELS,
     DOMAINS,
     EPOCH,
@@ -18,7 +19,6 @@ from backoffice.demo.seed import (
 )
 
 STATUSES = ("completed",) * 6 + ("shipped", "delivered", "new", "cancelled", "refunded")
-ASCII = str.maketrans("ışçöüğéıŞÇÖÜĞİ", "iscougeiSCOUGI")
 
 
 def order_payloads(

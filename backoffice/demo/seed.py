@@ -36,6 +36,8 @@ LAST_NAMES = (
     "Smith", "Müller", "García", "Rossi", "Novak", "Koç", "Kurt", "Polat", "Erdem", "Aksoy",
 )  # fmt: skip
 DOMAINS = ("example.com", "mail.example.org", "shop.example.net", "example.com.tr")
+# Names into an address's local part: ASCII, as Django's EmailValidator (the API's) requires.
+ASCII = str.maketrans("ışçöüğéíŞÇÖÜĞİ", "iscougeiSCOUGI")
 STATUSES = ("completed", "completed", "completed", "shipped", "cancelled", "refunded", "new")
 EPOCH = datetime(2022, 1, 1, tzinfo=UTC)
 
@@ -95,7 +97,7 @@ def _ensure_channels() -> list[Channel]:
 
 def _person(rng: random.Random, n: int) -> dict:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    local = f"{first}.{last}".lower().translate(str.maketrans("ışçöüğé", "iscougé"))
+    local = f"{first}.{last}".lower().translate(ASCII)
     joined = EPOCH + timedelta(days=rng.randrange(0, 1000), seconds=rng.randrange(86400))
     attributes = {"logged_ip": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{n % 250 + 1}"}
     if rng.random() < 0.3:

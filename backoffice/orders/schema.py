@@ -8,6 +8,7 @@ from typing import Any
 
 from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.fields import Field, FieldError, validate
+from backoffice.htmlinput import is_form, nested_form
 
 ORDER_STATUSES = (
     "new",
@@ -89,20 +90,21 @@ class CachedEmailField(Field):
     def _parse_email(self, value: Any) -> str:
         if not isinstance(value, str):
             return super()._parse_email(value)
-        verdict, text = _email_verdict(self, value)
+        verdict, outcome = _email_verdict(self, value)
         if not verdict:
-            raise FieldError(text)
-        return text
+            raise FieldError(*outcome)
+        return outcome
 
     __hash__ = object.__hash__
 
 
 @lru_cache(maxsize=65_536)
-def _email_verdict(field: Field, value: str) -> tuple[bool, str]:
+def _email_verdict(field: Field, value: str) -> tuple[bool, Any]:
+    """(True, the address) or (False, the messages)."""
     try:
         return True, Field._parse_email(field, value)
     except FieldError as exc:
-        return False, str(exc)
+        return False, exc.args
 
 
 def _money(name: str, **kwargs: Any) -> MoneyField:
@@ -147,6 +149,18 @@ class OrderPayload:
     customer: dict[str, Any]
 
 
+_MISSING = object()
+
+
+def _buyer(data: dict) -> Any:
+    """The nested customer: a JSON object's ``customer``, or a form's ``customer.*`` fields
+    (as DRF's nested serializer reads HTML input)."""
+    if is_form(data):
+        nested = nested_form(data, "customer")
+        return _MISSING if nested is None else nested
+    return data.get("customer", _MISSING)
+
+
 def parse_order_payload(data: Any) -> tuple[OrderPayload | None, dict[str, Any]]:
     """(payload, {}) for a valid order, (None, errors) otherwise, as a DRF serializer with a
     nested customer serializer would report them."""
@@ -155,14 +169,13 @@ def parse_order_payload(data: Any) -> tuple[OrderPayload | None, dict[str, Any]]
     if not isinstance(data, dict):
         return None, errors
     customer_values = None
-    if "customer" not in data:
+    buyer = _buyer(data)
+    if buyer is _MISSING:
         errors["customer"] = ["This field is required."]
-    elif data["customer"] is None:
+    elif buyer is None:
         errors["customer"] = ["This field may not be null."]
     else:
-        customer_values, customer_errors = validate(
-            ORDER_CUSTOMER_FIELDS, data["customer"], partial=False
-        )
+        customer_values, customer_errors = validate(ORDER_CUSTOMER_FIELDS, buyer, partial=False)
         if customer_errors:
             errors["customer"] = customer_errors
     if errors:
