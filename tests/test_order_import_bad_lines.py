@@ -47,8 +47,8 @@ def bad_lines(channel) -> dict[bytes, str]:
             "Invalid JSON"
         ),
         dumps(order("B-10"))[:-1] + b', "amount": -1E400}': "Invalid JSON",
-        deep_attributes: "JSON nested more than 64 levels deep.",
-        dumps({**order("B-11"), "x": 0})[:-2] + b"[" * 4_000 + b"}": "JSON nested more than",
+        deep_attributes: "Invalid JSON: Nested deeper than 64 levels.",
+        dumps({**order("B-11"), "x": 0})[:-2] + b"[" * 4_000 + b"}": "Invalid JSON: Nested deeper",
         b'{"a": "' + b"x" * 4992 + b'"}': "Line too long: 5,001 bytes; the limit is 5,000",
         b"\xff\xfe{}": "Invalid JSON",
     }

@@ -1,37 +1,17 @@
 """One line of an order file in, its valid payload or the reason it was rejected out."""
 
-import json
-import math
 import re
 from collections.abc import Iterator
 from hashlib import blake2b
 from typing import IO, Any, NamedTuple
 
+from backoffice import jsondoc
 from backoffice.orders.schema import OrderPayload, parse_order_payload
 
 MAX_LINE_BYTES = 1 << 20  # a line longer than this (newline excluded) is rejected, not read
-MAX_DEPTH = 64  # JSON nesting: the order is 1, its customer 2, the customer's attributes 3
 _SKIP = 1 << 16  # bytes read at a time past the limit of a line too long
-
-
-def _finite_float(text: str) -> float:
-    # A float, as DRF and the API read JSON numbers: every valid amount (12 digits) survives
-    # the round trip, and a number in ``attributes`` is stored as the API would store it.
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"Number out of range: {text[:40]}.")
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number.")
-
-
-# One decoder for every line: json.loads with hooks builds a new one per call.
-_DECODER = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
-# The only way to a lone surrogate once the bytes are strict UTF-8: a \uD800-\uDFFF escape.
+# Strict UTF-8 bytes hold no lone surrogate: only a \uD800-\uDFFF escape makes one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class TooLong(NamedTuple):
@@ -87,18 +67,15 @@ def parse_line(number: int, raw: bytes | TooLong) -> ParsedLine:
 
 def _parsed(number: int, raw: bytes) -> ParsedLine:
     try:
-        # UTF-8, -16 or -32, told apart by the first bytes, as json.loads does; but strict: a
-        # surrogate encoded in the bytes is not text.
-        data = _DECODER.decode(raw.decode(json.detect_encoding(raw)))
-    except RecursionError:
-        return ParsedLine(number, len(raw), reason=_too_deep())
-    except ValueError as exc:  # UnicodeDecodeError is one
+        # The API's parser: UTF-8, finite numbers (as floats, as DRF reads them: every valid
+        # amount survives the round trip), nesting at most jsondoc.MAX_DOCUMENT_DEPTH.
+        data = jsondoc.loads(raw)
+    except ValueError as exc:  # UnicodeDecodeError and JSONValueError are ValueErrors
         return ParsedLine(number, len(raw), reason=f"Invalid JSON: {exc}")
-    # Only a line with many brackets can be too deep, and only one with a surrogate-like
-    # escape can hold a lone surrogate: the others (all real orders) skip the walk.
-    suspect = raw.count(b"[") + raw.count(b"{") > MAX_DEPTH or _SURROGATE_ESCAPE.search(raw)
-    if suspect and (problem := _structure_problem(data)):
-        return ParsedLine(number, len(raw), reason=problem)
+    # A lone surrogate anywhere, even in a key the order ignores, makes the line suspect.
+    if _SURROGATE_ESCAPE.search(raw) and (surrogate := _first_surrogate(data)):
+        reason = jsondoc.SURROGATES.format(ord(surrogate))
+        return ParsedLine(number, len(raw), reason=reason)
     payload, errors = parse_order_payload(data)
     if payload is None:
         return ParsedLine(number, len(raw), reason="Invalid order.", errors=errors)
@@ -106,26 +83,20 @@ def _parsed(number: int, raw: bytes) -> ParsedLine:
     return ParsedLine(number, len(raw), payload, digest=digest)
 
 
-def _structure_problem(data: Any) -> str | None:
-    """A lone surrogate (in a key or a value, at any depth) or nesting past MAX_DEPTH."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
+def _first_surrogate(data: Any) -> str | None:
+    """The first lone surrogate in a key or a string of ``data`` (nested within the limit)."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
         if isinstance(value, str):
-            if found := _SURROGATE.search(value):
-                return f"Surrogate characters are not allowed: U+{ord(found[0]):04X}."
-        elif isinstance(value, dict | list):
-            if depth > MAX_DEPTH:
-                return _too_deep()
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in items:
-                stack.append((key, depth))
-                stack.append((item, depth + 1))
+            if (surrogate := jsondoc.first_surrogate(value)) is not None:
+                return surrogate
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
     return None
-
-
-def _too_deep() -> str:
-    return f"JSON nested more than {MAX_DEPTH} levels deep."
 
 
 def parse_lines(first: int, raws: list[bytes | TooLong]) -> list[ParsedLine]:
