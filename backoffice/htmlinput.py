@@ -32,7 +32,8 @@ def nested_form(form: MultiDict, prefix: str) -> MultiDict | None:
     nested = MultiDict(
         (key.removeprefix(start), value)
         for key, value in form.items(multi=True)
-        if key.startswith(start) and len(key) > len(start)
+        # Werkzeug names a multipart part whose name it cannot read None: no field's.
+        if isinstance(key, str) and key.startswith(start) and len(key) > len(start)
     )
     return nested or None
 
