@@ -18,12 +18,12 @@ from backoffice.api.schemas import customer_detailed_json, customer_json
 from backoffice.audit.context import audit_context_from_request
 from backoffice.channels.models import Channel
 from backoffice.customers import errors
+from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.customers.export import csv_download, export_customers
 from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.customers.pages import CustomerRow, customer_page, customer_row
 from backoffice.customers.queries import customer_filters, filters_select, orders_info
-from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.fields import Field, validate

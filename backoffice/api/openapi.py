@@ -10,8 +10,8 @@ from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
 from backoffice.api.schemas import CHANNEL_FIELDS, ORDERS_INFO_SCHEMA
 from backoffice.auth.access import role_required
+from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.customers.filters import CustomerFilterSet
-from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.fields import Field
 from backoffice.orders.filters import OrderFilterSet
 from backoffice.orders.schema import ORDER_CUSTOMER_FIELDS, ORDER_FIELDS

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from backoffice.customers.declaration import label as field_label
+
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 DEFAULT_ORDERING = "-created_date"
@@ -17,30 +19,9 @@ VIEW_PARAMS = ("ordering", "limit")
 UNTIL = {"created_until": "created_date__lt", "modified_until": "modified_date__lt"}
 ATTRIBUTE = "attributes__"
 
-LABELS = {
-    "email": "Email",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "phone_number": "Phone",
-    "channel": "Channel",
-    "channel_code": "Channel code",
-    "erp_code": "ERP code",
-    "is_active": "Active",
-    "email_allowed": "Email allowed",
-    "sms_allowed": "SMS allowed",
-    "call_allowed": "Calls allowed",
-    "gender": "Gender",
-    "user_type": "User type",
-    "created_date": "Created",
-    "modified_date": "Modified",
-    "date_joined": "Joined",
-    "date_of_birth": "Date of birth",
-    "id": "Id",
-    "pk": "Id",
-    "attributes": "Attribute",
-    "extra_field": "Extra field",
-    "mapping": "Mapping",
-}
+# Filters that are no declared field, and the word a JSON key's chip starts with.
+OTHER_LABELS = {"id": "Id", "mapping": "Mapping"}
+KEY_WORDS = {"attributes": "Attribute", "extra_field": "Extra field", "mapping": "Mapping"}
 DATES = {"created_date", "modified_date", "date_joined", "date_of_birth"}
 BOOLEANS = {"is_active", "email_allowed", "sms_allowed", "call_allowed"}
 DATE_WORDS = {"gt": "after", "gte": "from", "lt": "before", "lte": "until", "date": "on"}
@@ -159,9 +140,9 @@ def clear_url(args: MultiDict, path: str) -> str:
 
 def chip_label(param: str, value: str, channels: dict[str, str]) -> tuple[str, str]:
     name, _, lookup = param.partition("__")
-    label = LABELS.get(name, name)
-    if name in ("attributes", "extra_field", "mapping"):
-        return f"{label} {lookup}", value
+    if name in KEY_WORDS:
+        return f"{KEY_WORDS[name]} {lookup}", value
+    label = OTHER_LABELS.get(name) or field_label(name)
     if name == "channel":
         return label, channels.get(value.strip(), value)
     if name in BOOLEANS:

@@ -21,6 +21,12 @@ from backoffice.audit.service import (
     record_events,
 )
 from backoffice.channels.models import Channel
+from backoffice.customers.declaration import (
+    CONSENT_FIELDS,
+    PERSONAL_FIELDS,
+    Erasure,
+    erased_values,
+)
 from backoffice.customers.errors import (
     ChannelNotUpdatableError,
     CustomerAnonymizedError,
@@ -28,13 +34,11 @@ from backoffice.customers.errors import (
     CustomerVersionConflict,
     UnknownChannelError,
 )
-from backoffice.customers.models import CONSENT_FIELDS, JSON_FIELDS, Customer
+from backoffice.customers.models import Customer
 from backoffice.customers.rules import (
     ANONYMIZED_WRITABLE,
     OBJECT_TYPE,
-    PERSONAL_FIELDS,
     SORTED_WRITABLE_FIELDS,
-    anonymized_email,
     check_fields,
     creation_event,
     diff,
@@ -283,21 +287,7 @@ class CustomerService:
         if customer.is_anonymized:
             return customer
         now = utcnow()
-        target = {
-            "email": anonymized_email(customer.id),
-            "first_name": "",
-            "last_name": "",
-            "phone_number": None,
-            "date_of_birth": None,
-            "gender": None,
-            "is_active": False,
-            **{field: False for field in CONSENT_FIELDS},
-            **{field: {} for field in JSON_FIELDS},
-            "attributes": {
-                "anonimizing_user_id": context.actor_id,
-                "anonimization_time": now.isoformat().replace("+00:00", "Z"),
-            },
-        }
+        target = erased_values(Erasure(customer.id, context.actor_id, now))
         changes = diff(customer, target)
         for field, (_old, new) in changes.items():
             setattr(customer, field, new)

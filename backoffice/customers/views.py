@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import role_required
 from backoffice.customers import listing
+from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.customers.display import TEMPLATE_FILTERS
 from backoffice.customers.errors import (
     CustomerAnonymizedError,
@@ -39,6 +40,7 @@ from backoffice.querying import FilterError, InvalidPage, parse_limit, parse_pag
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
+bp.record_once(lambda state: state.app.jinja_env.globals.update(consent_fields=CONSENT_FIELDS))
 
 ORDERS_PER_PAGE = 10
 SEARCH_LIMIT = 20
