@@ -13,7 +13,7 @@ from sqlalchemy import JSON, String, Text, select
 
 from backoffice.audit.models import AuditEvent
 from backoffice.customers.models import Customer
-from backoffice.customers.queries import orders_info
+from backoffice.customers.reads import orders_info
 from backoffice.extensions import db
 from tests.test_request_log import Capture
 

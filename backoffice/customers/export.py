@@ -20,8 +20,8 @@ from werkzeug.datastructures import MultiDict
 from backoffice.audit.context import AuditContext
 from backoffice.audit.service import record_event
 from backoffice.customers.declaration import COLUMNS, CUSTOMER_FIELDS, PLAIN_FIELDS
+from backoffice.customers.listread import customer_filters
 from backoffice.customers.models import Customer
-from backoffice.customers.queries import customer_filters
 from backoffice.database import reset_write_intent, set_write_intent, write_intent
 from backoffice.extensions import db
 from backoffice.types import UTCDateTime

@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 from backoffice.extensions import db
 from backoffice.orders.filters import OrderFilterSet
 from backoffice.orders.models import Order
-from backoffice.querying import Page, paginate
+from backoffice.pagination import Page, paginate
 
 
 def order_filters(args: MultiDict) -> OrderFilterSet:

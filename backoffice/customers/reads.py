@@ -1,18 +1,17 @@
-"""Reading customers: filtered pages, order totals, orders and history. No writes here."""
+"""Reading customers besides the list: order totals, orders, history, search. No writes."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Row, Select, bindparam, func, or_, select
-from werkzeug.datastructures import MultiDict
 
 from backoffice.audit.models import AuditEvent
 from backoffice.channels.models import Channel
-from backoffice.customers.filters import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
+from backoffice.filtering import starts_with
 from backoffice.orders.models import Order
-from backoffice.querying import Page, paginate, starts_with
+from backoffice.pagination import Page, paginate
 
 ZERO = Decimal("0.00")
 
@@ -23,21 +22,6 @@ class OrdersInfo:
     total_refund_amount: Decimal = ZERO
     total_discount_amount: Decimal = ZERO
     total_order_count: int = 0
-
-
-def customer_filters(args: MultiDict, channels: list[Row] | None = None) -> CustomerFilterSet:
-    """The filter set of ``args``; ``channels``, when the caller has read them all, answer
-    the channel filter's "does it exist" without another query."""
-    choices = {"channel": {c.id for c in channels}} if channels is not None else None
-    return CustomerFilterSet(args, db.session, _dialect(), choices)
-
-
-def filters_select(filters: CustomerFilterSet, pk: int) -> bool:
-    """Whether the filters (valid ones) select the customer ``pk``; True when none apply."""
-    if not filters.clauses:
-        return True
-    found = select(Customer.id).where(Customer.id == pk, *filters.where())
-    return db.session.scalar(found) is not None
 
 
 def _dialect() -> str:

@@ -4,11 +4,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
 from backoffice.customers.declaration import label as field_label
+from backoffice.filtering import FilterSet
+from backoffice.filtering.values import NULL_VALUE
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -23,7 +26,6 @@ ATTRIBUTE = "attributes__"
 OTHER_LABELS = {"id": "Id", "mapping": "Mapping"}
 KEY_WORDS = {"attributes": "Attribute", "extra_field": "Extra field", "mapping": "Mapping"}
 DATES = {"created_date", "modified_date", "date_joined", "date_of_birth"}
-BOOLEANS = {"is_active", "email_allowed", "sms_allowed", "call_allowed"}
 DATE_WORDS = {"gt": "after", "gte": "from", "lt": "before", "lte": "until", "date": "on"}
 WORDS = {"startswith": "starts with", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in"}
 
@@ -119,17 +121,15 @@ def field_for(param: str) -> str:
     return param
 
 
-def chips(
-    applied: list[tuple[str, str]], args: MultiDict, path: str, channels: dict[str, str]
-) -> list[Chip]:
-    """One removable chip per applied (parameter, value) pair."""
+def chips(filters: FilterSet, args: MultiDict, path: str, channels: dict[str, str]) -> list[Chip]:
+    """One removable chip per applied (parameter, value) pair, worded from the parsed values."""
     made = []
-    for param, value in applied:
+    for param, value in filters.applied:
         remaining = MultiDict(
             (key, v) for key, v in args.items(multi=True) if (key, v) != (param, value)
         )
         remaining.pop("page", None)
-        label, shown = chip_label(param, value, channels)
+        label, shown = chip_label(param, value, filters.values[param], channels)
         made.append(Chip(label, shown, query_url(path, remaining)))
     return made
 
@@ -138,19 +138,20 @@ def clear_url(args: MultiDict, path: str) -> str:
     return query_url(path, MultiDict((k, v) for k, v in args.items(multi=True) if k in VIEW_PARAMS))
 
 
-def chip_label(param: str, value: str, channels: dict[str, str]) -> tuple[str, str]:
+def chip_label(param: str, value: str, parsed: Any, channels: dict[str, str]) -> tuple[str, str]:
+    """The chip of one applied value: ``value`` as typed, ``parsed`` as its filter read it."""
     name, _, lookup = param.partition("__")
     if name in KEY_WORDS:
         return f"{KEY_WORDS[name]} {lookup}", value
     label = OTHER_LABELS.get(name) or field_label(name)
     if name == "channel":
         return label, channels.get(value.strip(), value)
-    if name in BOOLEANS:
-        return label, {"true": "yes", "1": "yes", "false": "no", "0": "no"}.get(value, value)
-    if value == "null":
+    if isinstance(parsed, bool):
+        return label, "yes" if parsed else "no"
+    if parsed == NULL_VALUE:
         return label, "empty"
-    if param in UNTIL.values() and _is_day(value):
-        return f"{label} until", _shift_day(value, -1)
+    if param in UNTIL.values():
+        return f"{label} until", (parsed.date() - timedelta(days=1)).isoformat()
     words = DATE_WORDS if name in DATES else WORDS
     return f"{label} {words.get(lookup, '')}".strip(), value
 
