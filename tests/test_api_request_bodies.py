@@ -107,7 +107,7 @@ def customer_body(channel, **overrides):
     ("overrides", "errors"),
     [
         ({"first_name": "a\ud800b"}, {"first_name": [SURROGATE]}),
-        ({"email": "\ud800@example.com"}, {"email": [SURROGATE]}),
+        ({"email": "\ud800@example.com"}, {"email": [SURROGATE, "Enter a valid email address."]}),
         ({"attributes": {"k": "\ud800"}}, {"attributes": [SURROGATE]}),
         ({"attributes": {"\ud800": 1}}, {"attributes": [SURROGATE]}),
         ({"extra_field": {"a": [{"b": ["\udfff"]}]}}, {"extra_field": [LOW_SURROGATE]}),

@@ -1,7 +1,7 @@
 """What DRF's APIView and router do around every handler: negotiation, check order, headers."""
 
 from flask import Flask, current_app, request
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed, SecurityError
 from werkzeug.routing import BaseConverter
 
 from backoffice.api.auth import authenticate_request, authenticate_token_or_session
@@ -89,6 +89,8 @@ def add_view_headers(response):
     """``Allow``: the methods of the path; ``Vary: Accept, Authorization``."""
     if not request.path.startswith("/api/") or request.endpoint in NOT_AN_API_VIEW:
         return response
+    if isinstance(request.routing_exception, SecurityError):
+        return response  # an untrusted Host: no URL adapter can be built for it
     adapter = current_app.create_url_adapter(request)
     methods = set(adapter.allowed_methods(request.path))
     if methods:
