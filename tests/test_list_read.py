@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from werkzeug.datastructures import MultiDict
 
+from backoffice import listlinks
 from backoffice.customers.listread import count_statement, customer_list_page
 from backoffice.customers.querystring import chips
 from tests.builders import make_customer
@@ -37,3 +38,11 @@ def test_the_counter_reads_the_parsed_values(app, channel):
     listed = customer_list_page(MultiDict({"channel": str(channel.id), "is_active": "1"}), 1, 10)
     statement = str(count_statement(listed.filters).compile(compile_kwargs={"literal_binds": True}))
     assert "customer_counts" in statement and listed.page.count == 1
+
+
+def test_list_links_are_the_apps_and_sorting_takes_its_default(app):
+    assert app.jinja_env.globals["sorting"] is listlinks.sorting
+    with app.test_request_context("/orders/?page=3"):
+        newest = listlinks.sorting("created_date", "-created_date")
+        assert newest == {"url": "/orders/?ordering=created_date", "state": "descending"}
+        assert listlinks.sorting("email")["state"] is None

@@ -29,11 +29,11 @@ from backoffice.customers.listread import (
     filters_select,
 )
 from backoffice.customers.models import Customer
-from backoffice.customers.reads import orders_info
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.fields import Field, validate
 from backoffice.filtering import FilterError
+from backoffice.orders.queries import orders_info
 from backoffice.pagination import InvalidPage
 
 LIST = "/customers/"

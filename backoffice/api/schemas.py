@@ -5,8 +5,8 @@ from typing import Any
 from backoffice.channels.models import CHANNEL_TYPES, Channel
 from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.customers.models import Customer
-from backoffice.customers.reads import OrdersInfo
 from backoffice.fields import Field, render_datetime, render_decimal
+from backoffice.orders.queries import OrdersInfo
 
 CHANNEL_FIELDS: dict[str, Field] = {
     f.name: f

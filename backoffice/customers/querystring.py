@@ -5,13 +5,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
 from backoffice.customers.declaration import label as field_label
 from backoffice.filtering import FilterSet
 from backoffice.filtering.values import NULL_VALUE
+from backoffice.listlinks import query_url
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -35,21 +35,6 @@ class Chip:
     label: str
     value: str
     remove_url: str
-
-
-def query_url(path: str, args: MultiDict) -> str:
-    pairs = list(args.items(multi=True))
-    return f"{path}?{urlencode(pairs)}" if pairs else path
-
-
-def with_changes(args: MultiDict, **changes: str | int | None) -> MultiDict:
-    """A copy of ``args`` with each named parameter set to one value, or removed by None."""
-    changed = MultiDict(args)
-    for key, value in changes.items():
-        changed.pop(key, None)
-        if value is not None:
-            changed[key] = str(value)
-    return changed
 
 
 def panel_key(args: MultiDict, channels: Iterable) -> str:

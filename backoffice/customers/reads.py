@@ -1,74 +1,24 @@
-"""Reading customers besides the list: order totals, orders, history, search. No writes."""
+"""Reading customers besides the list: history, search, channels, recent. No writes."""
 
-from dataclasses import dataclass
-from decimal import Decimal
-
-from sqlalchemy import Row, Select, bindparam, func, or_, select
+from sqlalchemy import Row, Select, bindparam, or_, select
 
 from backoffice.audit.models import AuditEvent
 from backoffice.channels.models import Channel
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.filtering import starts_with
-from backoffice.orders.models import Order
-from backoffice.pagination import Page, paginate
-
-ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class OrdersInfo:
-    total_order_amount: Decimal = ZERO
-    total_refund_amount: Decimal = ZERO
-    total_discount_amount: Decimal = ZERO
-    total_order_count: int = 0
 
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-# Built once (statements read on every detail page and detailed list), run with parameters.
-ORDER_TOTALS = (
-    select(
-        Order.customer_id,
-        func.coalesce(func.sum(Order.amount), 0),
-        func.coalesce(func.sum(Order.refund_amount), 0),
-        func.coalesce(func.sum(Order.discount_amount), 0),
-        func.count(Order.id),
-    )
-    .where(Order.customer_id.in_(bindparam("customer_ids", expanding=True)))
-    .group_by(Order.customer_id)
-)
-CUSTOMER_ORDERS = (
-    select(Order)
-    .where(Order.customer_id == bindparam("customer_id"))
-    .order_by(Order.created_date.desc(), Order.id.desc())
-)
-CUSTOMER_ORDER_COUNT = (
-    select(func.count()).select_from(Order).where(Order.customer_id == bindparam("customer_id"))
-)
+# Built once, run with parameters.
 CUSTOMER_HISTORY = (
     select(AuditEvent)
     .where(AuditEvent.object_type == "customer", AuditEvent.object_id == bindparam("customer_id"))
     .order_by(AuditEvent.id.desc())
 )
-
-
-def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
-    """Order totals per customer, in one grouped query; customers without orders get zeros."""
-    if not customer_ids:
-        return {}
-    rows = db.session.execute(ORDER_TOTALS, {"customer_ids": customer_ids})
-    # The sums keep the Money column type, so they come back as Decimals on both databases.
-    totals = {customer_id: OrdersInfo(*totals) for customer_id, *totals in rows}
-    return {customer_id: totals.get(customer_id, OrdersInfo()) for customer_id in customer_ids}
-
-
-def customer_orders(customer: Customer, number: int, limit: int = 10) -> Page:
-    """The customer's orders, newest first."""
-    params = {"customer_id": customer.id}
-    return paginate(db.session, CUSTOMER_ORDERS, CUSTOMER_ORDER_COUNT, number, limit, params)
 
 
 def customer_history(customer: Customer) -> list[AuditEvent]:

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from backoffice import listlinks
 from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import role_required
 from backoffice.customers import querystring
@@ -28,13 +29,12 @@ from backoffice.customers.reads import (
     all_channels,
     changes_since,
     customer_history,
-    customer_orders,
-    orders_info,
     quick_search_results,
 )
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.filtering import FilterError
+from backoffice.orders.queries import customer_orders, orders_info
 from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -52,15 +52,13 @@ ANONYMIZED = "This customer has been anonymized: their data can no longer be cha
 @role_required("agent")
 def customer_list():
     if not querystring.is_canonical(request.args):
-        return redirect(
-            querystring.query_url(request.path, querystring.canonical_args(request.args))
-        )
+        return redirect(listlinks.query_url(request.path, querystring.canonical_args(request.args)))
     args = request.args
     channels = all_channels()
     form_errors = querystring.form_errors(args)
     try:
         listed = customer_list_page(
-            querystring.with_changes(args, ordering=_ordering()),
+            listlinks.with_changes(args, ordering=_ordering()),
             args.get("page"),
             _page_size(),
             channels,
@@ -79,9 +77,8 @@ def customer_list():
         other_errors=_place_errors(form, errors),
         chips=querystring.chips(filters, args, request.path, {str(c.id): c.name for c in channels}),
         clear_url=querystring.clear_url(args, request.path),
-        export_url=querystring.query_url(
-            url_for(".export"), querystring.with_changes(args, page=None)
-        ),
+        export_url=listlinks.query_url(url_for(".export"), listlinks.with_changes(args, page=None)),
+        default_ordering=querystring.DEFAULT_ORDERING,
         page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
     )
@@ -90,13 +87,13 @@ def customer_list():
 @bp.get("/export.csv", endpoint="export")
 @role_required("supervisor")
 def export():
-    args = querystring.with_changes(querystring.canonical_args(request.args), ordering=_ordering())
+    args = listlinks.with_changes(querystring.canonical_args(request.args), ordering=_ordering())
     try:
         blocks = export_customers(
             args, audit_context_from_request("web"), send_rows=request.method != "HEAD"
         )
     except FilterError:
-        return redirect(querystring.query_url(url_for(".list"), request.args))
+        return redirect(listlinks.query_url(url_for(".list"), request.args))
     return csv_download(blocks)
 
 
@@ -250,19 +247,3 @@ def _place_errors(form: CustomerFilterForm, errors: dict[str, list[str]]) -> dic
         else:
             others[param] = messages
     return others
-
-
-@bp.app_template_global()
-def url_with(**changes: str | int | None) -> str:
-    """This page's URL with some query parameters changed (None removes one)."""
-    return querystring.query_url(request.path, querystring.with_changes(request.args, **changes))
-
-
-@bp.app_template_global()
-def sorting(key: str) -> dict:
-    """The link and state of a sortable column whose ordering is ``key`` (e.g. ``email``)."""
-    descending = ",".join(f"-{part}" for part in key.split(","))
-    current = _ordering()
-    state = {key: "ascending", descending: "descending"}.get(current)
-    target = descending if state == "ascending" else key
-    return {"url": url_with(ordering=target, page=None), "state": state}
