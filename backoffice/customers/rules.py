@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.audit.service import PendingEvent
-from backoffice.customers.declaration import WRITABLE_FIELDS, defaults
+from backoffice.customers.declaration import CONSENT_FIELDS, WRITABLE_FIELDS, defaults
 from backoffice.customers.models import Customer
 
 # The order a creation event lists them in.
@@ -30,7 +30,8 @@ def new_row_values(channel_id: int, channel_code: str, fields: dict, now: dateti
 
 
 def creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:
-    """The event ``_audit_creation`` writes, from the inserted values."""
+    """A creation's event, from the new row's values (every writable field and channel_id):
+    the fields given a value, and the channel."""
     changes = {
         field: (None, values[field])
         for field in SORTED_WRITABLE_FIELDS
@@ -38,6 +39,21 @@ def creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:
     }
     changes["channel"] = (None, values["channel_id"])
     return PendingEvent(OBJECT_TYPE, customer_id, 1, "create", changes)
+
+
+def change_event(customer_id: int, version: int, changes: dict[str, tuple]) -> PendingEvent:
+    """An effective change's event: "consent" when only consents changed, else "update"."""
+    action = "consent" if set(changes) <= set(CONSENT_FIELDS) else "update"
+    return PendingEvent(OBJECT_TYPE, customer_id, version, action, changes)
+
+
+def writable_on(anonymized: bool, fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The fields a write may apply, and those it may not: an anonymized customer takes only
+    ANONYMIZED_WRITABLE (an update refuses the rest, an upsert drops them)."""
+    if not anonymized:
+        return fields, []
+    kept = {field: value for field, value in fields.items() if field in ANONYMIZED_WRITABLE}
+    return kept, sorted(set(fields) - ANONYMIZED_WRITABLE)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:
