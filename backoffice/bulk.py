@@ -30,15 +30,19 @@ def select_by_keys(
     key_column: str,
     keys: Iterable[Key],
     columns: Sequence[str],
+    *,
+    lock: bool = True,
 ) -> dict[Key, dict[str, Any]]:
-    """``columns`` of the rows of ``keys``, locked (FOR NO KEY UPDATE on PostgreSQL) in id
-    order; on SQLite the transaction already holds the write lock (BEGIN IMMEDIATE)."""
+    """``columns`` of the rows of ``keys``, locked (FOR NO KEY UPDATE on PostgreSQL, unless
+    ``lock`` is false) in id order; on SQLite the transaction already holds the write lock
+    (BEGIN IMMEDIATE)."""
     connection = session.connection()
     dialect = connection.dialect
     names = ["channel_id", key_column, *(c for c in columns if c not in ("channel_id", key_column))]
     found: dict[Key, dict[str, Any]] = {}
     for chunk in _chunks(sorted(set(keys)), MAX_PARAMS // 2):
-        result = connection.exec_driver_sql(*_select_sql(dialect, table, key_column, names, chunk))
+        sql, params = _select_sql(dialect, table, key_column, names, chunk, lock=lock)
+        result = connection.exec_driver_sql(sql, params)
         processors = [
             table.c[name].type.dialect_impl(dialect).result_processor(dialect, description[1])
             for name, description in zip(names, result.cursor.description, strict=True)
@@ -56,7 +60,7 @@ def select_by_keys(
 
 
 def _select_sql(
-    dialect: Any, table: Table, key_column: str, names: list[str], keys: list[Key]
+    dialect: Any, table: Table, key_column: str, names: list[str], keys: list[Key], *, lock: bool
 ) -> tuple[str, tuple]:
     by_channel: dict[int, list[str]] = defaultdict(list)
     for channel_id, code in keys:
@@ -66,9 +70,9 @@ def _select_sql(
         f"(channel_id = {mark} AND {key} IN ({', '.join([mark] * len(codes))}))"
         for codes in by_channel.values()
     )
-    lock = " FOR NO KEY UPDATE" if dialect.name == "postgresql" else ""
+    locking = " FOR NO KEY UPDATE" if lock and dialect.name == "postgresql" else ""
     columns = ", ".join(_q(dialect, name) for name in names)
-    sql = f"SELECT {columns} FROM {_q(dialect, table.name)} WHERE {where} ORDER BY id{lock}"  # noqa: S608  (names from the model, values bound)
+    sql = f"SELECT {columns} FROM {_q(dialect, table.name)} WHERE {where} ORDER BY id{locking}"  # noqa: S608  (names from the model, values bound)
     params = tuple(v for channel_id, codes in by_channel.items() for v in (channel_id, *codes))
     return sql, params
 
@@ -108,14 +112,17 @@ def upsert_prepare(
     wanted: dict[tuple[int, str], Any],
     columns: list[str],
     new_row: Callable[[tuple[int, str], Any], dict[str, Any]],
+    absent: set[Key] | frozenset[Key] = frozenset(),
 ) -> tuple[dict, dict, dict]:
     """The first half of a batch upsert by (channel_id, ``key_column``).
 
     Locks the rows that exist, inserts the missing ones (built by ``new_row``) and reads back
     those a concurrent batch inserted first. Returns (found rows by key, new ids by key, new
     rows by key): the caller diffs the found rows against ``wanted`` and updates them.
+    Keys in ``absent`` were read missing earlier in the transaction: they are not looked up
+    again (one inserted since then is a conflict, read back as any other).
     """
-    found = select_by_keys(session, table, key_column, wanted, columns)
+    found = select_by_keys(session, table, key_column, wanted.keys() - absent, columns)
     new_rows = {key: new_row(key, values) for key, values in wanted.items() if key not in found}
     new_ids = insert_absent(session, table, key_column, list(new_rows.values()))
     if raced := [key for key in new_rows if key not in new_ids]:

@@ -64,10 +64,11 @@ def test_one_by_one_and_the_bulk_import_end_alike(runner, app, tmp_path):
     assert _state(imported) == _state(one_by_one)
 
 
-def test_a_parsing_error_surfaces_in_the_importer():
-    """A bug in parsing (here: text, not bytes) is raised where it is, whatever parses."""
+def test_a_text_stream_is_refused_whatever_parses():
+    """A caller's bug (text, not bytes) is raised, not reported as one bad line after another;
+    a fault of one line is that line's rejection (tests/test_order_import_bad_lines.py)."""
     for workers in (0, 1):
-        with pytest.raises(AttributeError):
+        with pytest.raises(TypeError, match="binary stream"):
             list(parsed_lines(io.StringIO("{}\n"), workers=workers))
 
 

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from backoffice.orders.importer import (
     BATCH_SIZE,
+    MAX_LINE_BYTES,
     ErrorReport,
     ImportSummary,
     default_report_path,
@@ -43,11 +44,23 @@ PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when not on a termi
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where rejected lines are reported [default: FILE.errors.jsonl beside FILE].",
 )
-def import_command(source: str, batch_size: int, workers: int, errors_path: Path | None) -> None:
+@click.option(
+    "--max-line-bytes",
+    default=MAX_LINE_BYTES,
+    show_default=True,
+    type=click.IntRange(1, None),
+    help="A longer line is rejected (reported, not read).",
+)
+def import_command(
+    source: str, batch_size: int, workers: int, errors_path: Path | None, max_line_bytes: int
+) -> None:
     """Import orders, one JSON payload per line (``-`` reads stdin).
 
     Each order upserts its buyer. Batches commit as they go: after an interruption, run the
-    same command again; lines already imported are recognised and left unchanged.
+    same command again; lines already imported are recognised and skipped, buyer included,
+    so a second run changes nothing. A line that is not a valid order (bad JSON, a lone
+    surrogate, NaN, nesting past 64 levels, longer than --max-line-bytes, a value the
+    database refuses) is reported in the error report; the other lines land.
     """
     stream, size = _open(source)
     report = ErrorReport(errors_path or default_report_path(source))
@@ -59,6 +72,7 @@ def import_command(source: str, batch_size: int, workers: int, errors_path: Path
             label=f"orders import {Path(source).name if source != '-' else 'stdin'}",
             batch_size=batch_size,
             workers=workers,
+            max_line_bytes=max_line_bytes,
             on_batch=progress.update,
         )
     finally:

@@ -11,12 +11,15 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
+
 from backoffice.audit.context import AuditContext
-from backoffice.orders.lines import ParsedLine
+from backoffice.orders.lines import MAX_LINE_BYTES, ParsedLine
 from backoffice.orders.parallel import parsed_lines
 from backoffice.orders.service import BatchResult, OrderService
 
 BATCH_SIZE = 2000
+Rejection = tuple[int, str, dict[str, Any] | None]  # line number, reason, errors
 
 
 @dataclass
@@ -67,7 +70,8 @@ class ErrorReport:
 
     def reject(self, line: int, reason: str, errors: dict[str, Any] | None = None) -> None:
         if self._file is None:
-            self._file = self.path.open("w", encoding="utf-8")
+            # A message may quote a line's text: whatever it holds, the report stays UTF-8.
+            self._file = self.path.open("w", encoding="utf-8", errors="backslashreplace")
         entry: dict[str, Any] = {"line": line, "reason": reason}
         if errors:
             entry["errors"] = errors
@@ -98,29 +102,26 @@ def import_orders(
     label: str = "orders import",
     batch_size: int = BATCH_SIZE,
     workers: int = 0,
+    max_line_bytes: int = MAX_LINE_BYTES,
     service: OrderService | None = None,
     on_batch: Callable[[ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Ingest every valid line, one transaction per batch; a bad line never stops the import.
 
-    Each committed batch is final and re-ingesting it changes nothing, so a run killed at any
-    point and started again ends with the data of one clean run. ``workers`` processes parse
-    the lines ahead of the writes (0: this process parses them). Rejected lines are reported
-    in line order, a batch's after it commits.
+    Each committed batch is final, and a line already imported is recognised and skipped, so
+    running a file again changes nothing, and a run killed at any point and started again
+    ends as one clean run, audit events included. ``workers`` processes parse the lines ahead
+    of the writes (0: this process parses them). A line longer than ``max_line_bytes`` is
+    rejected unread. Rejected lines are reported in line order, a batch's after it commits.
     """
     service = service or OrderService()
     context = AuditContext(source="ingestion", actor_label=label, request_id=uuid.uuid4().hex)
     summary = ImportSummary(started=time.monotonic())
-    lines = parsed_lines(stream, workers=workers, chunk=batch_size)
+    lines = parsed_lines(stream, workers=workers, chunk=batch_size, max_line_bytes=max_line_bytes)
     with closing(lines), _collector_spares_older_objects():
         for batch, rejected in _batches(lines, summary, batch_size):
             if batch:
-                result = service.ingest_batch([line.payload for line in batch], context)
-                rejected += [
-                    (batch[index].number, "Invalid order.", errors)
-                    for index, errors in result.rejected
-                ]
-                summary.add(result)
+                rejected += _write(service, batch, context, summary)
             for number, reason, errors in sorted(rejected, key=itemgetter(0)):
                 report.reject(number, reason, errors)
             summary.rejected = report.count
@@ -128,6 +129,43 @@ def import_orders(
             if batch and on_batch is not None:
                 on_batch(summary)
     return summary
+
+
+# The database unavailable, or a fault of the code: not a line's, the import stops (a run
+# started again resumes where it stopped).
+_NOT_A_LINE_FAULT = (OperationalError, InterfaceError, InternalError, ProgrammingError, MemoryError)
+
+
+def _write(
+    service: OrderService, batch: list[ParsedLine], context: AuditContext, summary: ImportSummary
+) -> list[Rejection]:
+    """Ingest ``batch`` in one transaction. A value the database refuses (one validation let
+    through) rolls it back; then each half is written on its own, down to the refused line,
+    which is rejected: the batch's other lines still land, in order."""
+    try:
+        result = service.ingest_batch(
+            [line.payload for line in batch], context, digests=[line.digest for line in batch]
+        )
+    except _NOT_A_LINE_FAULT:
+        raise
+    except Exception as exc:
+        service.session.rollback()
+        if len(batch) == 1:
+            return [(batch[0].number, _refused(exc), None)]
+        half = len(batch) // 2
+        return _write(service, batch[:half], context, summary) + _write(
+            service, batch[half:], context, summary
+        )
+    summary.add(result)
+    return [(batch[index].number, "Invalid order.", errors) for index, errors in result.rejected]
+
+
+def _refused(exc: Exception) -> str:
+    """The database's own words, without the values its details quote."""
+    cause = getattr(exc, "orig", None) or exc
+    diagnostic = getattr(getattr(cause, "diag", None), "message_primary", None)
+    message = diagnostic or (str(cause).splitlines() or [type(cause).__name__])[0]
+    return f"Refused by the database: {message[:200]}"
 
 
 @contextmanager
@@ -140,9 +178,6 @@ def _collector_spares_older_objects() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-Rejection = tuple[int, str, dict[str, Any] | None]  # line number, reason, errors
 
 
 def _batches(

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.extensions import db
@@ -28,6 +28,9 @@ class Order(db.Model):
     status: Mapped[str] = mapped_column(String(32), default="new")
     created_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The import lines applied to this order, each a 16-hex digest of its bytes, space
+    # separated: a line already applied is skipped when a file is imported again.
+    applied_lines: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<Order {self.id} {self.channel_id}/{self.number}>"

@@ -10,28 +10,46 @@ from itertools import islice
 from multiprocessing.connection import Connection
 from typing import IO
 
-from backoffice.orders.lines import ParsedLine, parse_line, parse_lines
+from backoffice.orders.lines import (
+    MAX_LINE_BYTES,
+    ParsedLine,
+    TooLong,
+    parse_line,
+    parse_lines,
+    read_lines,
+)
 
 STOP_TIMEOUT = 5.0  # seconds a parser gets to exit before it is terminated
 
 
-def parsed_lines(stream: IO[bytes], *, workers: int = 0, chunk: int = 1000) -> Iterator[ParsedLine]:
+def parsed_lines(
+    stream: IO[bytes],
+    *,
+    workers: int = 0,
+    chunk: int = 1000,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> Iterator[ParsedLine]:
     """Every line of ``stream``, parsed, in order: here when ``workers`` is 0; otherwise by that
-    many processes, each given ``chunk`` lines at a time and kept one chunk ahead."""
+    many processes, each given ``chunk`` lines at a time and kept one chunk ahead. A line
+    longer than ``max_line_bytes`` is rejected unread."""
+    lines = read_lines(stream, max_line_bytes)
     if workers <= 0:
-        for number, raw in enumerate(stream, start=1):
+        for number, raw in enumerate(lines, start=1):
             yield parse_line(number, raw)
         return
     parsers = _Parsers(workers)
     try:
-        yield from parsers.parse(_chunks(stream, chunk))
+        yield from parsers.parse(_chunks(lines, chunk))
     finally:
         parsers.stop()
 
 
-def _chunks(stream: IO[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
+Chunk = tuple[int, list[bytes | TooLong]]  # the first line's number, the lines
+
+
+def _chunks(lines: Iterator[bytes | TooLong], size: int) -> Iterator[Chunk]:
     first = 1
-    while raws := list(islice(stream, size)):
+    while raws := list(islice(lines, size)):
         yield first, raws
         first += len(raws)
 
@@ -55,7 +73,7 @@ class _Parsers:
             self.connections.append(ours)
             self.processes.append(process)
 
-    def parse(self, chunks: Iterator[tuple[int, list[bytes]]]) -> Iterator[ParsedLine]:
+    def parse(self, chunks: Iterator[Chunk]) -> Iterator[ParsedLine]:
         busy: deque[Connection] = deque()
         for connection in self.connections:
             if (chunk := next(chunks, None)) is None:
@@ -88,7 +106,7 @@ class ParserDied(RuntimeError):
         super().__init__("An order parser process stopped unexpectedly.")
 
 
-def _send(connection: Connection, chunk: tuple[int, list[bytes]]) -> None:
+def _send(connection: Connection, chunk: Chunk) -> None:
     try:
         connection.send(chunk)
     except OSError as exc:

@@ -28,6 +28,7 @@ OBJECT_TYPE = "order"
 DEFAULTS = {"discount_amount": Decimal("0.00"), "refund_amount": Decimal("0.00")}
 RETRIES = 8
 T = TypeVar("T")
+Line = tuple[OrderPayload, str | None]  # a payload, the digest of its import line (or None)
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,21 @@ class OrderService:
     # -- many orders (bulk import) -------------------------------------------------------------
 
     def ingest_batch(
-        self, payloads: Sequence[OrderPayload], audit_context: AuditContext | None = None
+        self,
+        payloads: Sequence[OrderPayload],
+        audit_context: AuditContext | None = None,
+        digests: Sequence[str | None] | None = None,
     ) -> BatchResult:
         """Ingest valid payloads in one transaction, as ``ingest_order`` would one by one.
 
-        A payload of an unknown channel is rejected, not written. A deadlock, serialization
+        ``digests`` (one per payload, of the import line it comes from) make a line already
+        applied to its order a no-op, buyer included: counted unchanged, nothing written. A
+        payload of an unknown channel is rejected, not written. A deadlock, serialization
         failure or lock timeout rolls the batch back and runs it again.
         """
         context = audit_context or AuditContext.system("ingestion")
-        return self.retrying(lambda: self._ingest_batch(payloads, context))
+        lines = list(zip(payloads, digests or [None] * len(payloads), strict=True))
+        return self.retrying(lambda: self._ingest_batch(lines, context))
 
     def retrying(self, work: Callable[[], T]) -> T:
         """Run ``work`` and commit; on a retryable database error roll back and run it again."""
@@ -139,13 +146,13 @@ class OrderService:
                 time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311  (jitter)
         raise AssertionError("unreachable")
 
-    def _ingest_batch(self, payloads: Sequence[OrderPayload], context) -> BatchResult:
+    def _ingest_batch(self, lines: list[Line], context) -> BatchResult:
         result = BatchResult()
-        known = self._known_channels({p.channel_id for p in payloads})
+        known = self._known_channels({payload.channel_id for payload, _digest in lines})
         accepted = []
-        for index, payload in enumerate(payloads):
+        for index, (payload, digest) in enumerate(lines):
             if payload.channel_id in known:
-                accepted.append(payload)
+                accepted.append((payload, digest))
             else:
                 message = f'Invalid pk "{payload.channel_id}" - object does not exist.'
                 result.rejected.append((index, {"channel": [message]}))
@@ -153,7 +160,15 @@ class OrderService:
             self._ingest_round(round_, context, result)
         return result
 
-    def _ingest_round(self, payloads: list[OrderPayload], context, result: BatchResult) -> None:
+    def _ingest_round(self, lines: list[Line], context, result: BatchResult) -> None:
+        table = Order.__table__
+        absent: set[tuple[int, str]] = set()
+        if any(digest for _payload, digest in lines):
+            lines, absent = self._not_applied(lines, result)
+            if not lines:
+                return
+        payloads = [payload for payload, _digest in lines]
+        digests = {(p.channel_id, p.number): digest for p, digest in lines}
         buyers = {(p.channel_id, p.customer_code): p.customer for p in payloads}
         outcomes = self.customers.upsert_customers(
             [(*key, fields) for key, fields in buyers.items()], context
@@ -170,8 +185,7 @@ class OrderService:
             }
             for p in payloads
         }
-        table = Order.__table__
-        columns = ["id", *ORDER_WRITABLE, "created_date"]
+        columns = ["id", *ORDER_WRITABLE, "created_date", "applied_lines"]
         now = utcnow()
         found, new_ids, _new_rows = bulk.upsert_prepare(
             self.session,
@@ -179,19 +193,48 @@ class OrderService:
             "number",
             wanted,
             columns,
-            lambda key, values: _new_values(*key, values, now),
+            lambda key, values: _new_values(*key, values, now, digests[key] or ""),
+            absent,
         )
-        events, updates = [], []
+        events, updates, marks = [], [], []
         for key, row in found.items():
             changes = _diff(row, wanted[key])
+            values = {name: new for name, (_old, new) in changes.items()}
+            if (applied := _with_line(row["applied_lines"], digests[key])) is not None:
+                values["applied_lines"] = applied
             if changes:
-                updates.append((row["id"], {name: new for name, (_old, new) in changes.items()}))
+                updates.append((row["id"], values))
                 events.append(PendingEvent(OBJECT_TYPE, row["id"], None, "update", changes))
+            elif values:  # the line is new, the order as it was: not a modification
+                marks.append((row["id"], values))
         bulk.update_rows(self.session, table, updates, modified_date=now)
+        bulk.update_rows(self.session, table, marks)
         record_events(self.session, context, events)
         result.orders_created += len(new_ids)
         result.orders_updated += len(updates)
         result.orders_unchanged += len(found) - len(updates)
+
+    def _not_applied(
+        self, lines: list[Line], result: BatchResult
+    ) -> tuple[list[Line], set[tuple[int, str]]]:
+        """The lines their orders do not hold yet (the others count as unchanged), and the
+        keys of the orders that do not exist.
+
+        Read before the buyers are written, and unlocked, to keep the lock order of every
+        writer (customers, then orders): two imports applying the same new line at once
+        may both apply it, as before lines were recognised; one records it."""
+        keys = {(p.channel_id, p.number) for p, digest in lines if digest}
+        held = bulk.select_by_keys(
+            self.session, Order.__table__, "number", keys, ["applied_lines"], lock=False
+        )
+        kept = []
+        for payload, digest in lines:
+            row = held.get((payload.channel_id, payload.number))
+            if digest and row and digest in row["applied_lines"]:
+                result.orders_unchanged += 1
+            else:
+                kept.append((payload, digest))
+        return kept, keys - held.keys()
 
     def _known_channels(self, channel_ids: set[int]) -> set[int]:
         if not channel_ids:
@@ -214,14 +257,15 @@ def _parsed(payload: OrderPayload | Any) -> OrderPayload:
     return parsed
 
 
-def _rounds(payloads: list[OrderPayload]) -> list[list[OrderPayload]]:
+def _rounds(lines: list[Line]) -> list[list[Line]]:
     """Split a batch so that no round holds an order twice, nor a customer with two different
     sets of details; a key's payloads keep their order across rounds, so the last one wins,
     as ingesting them one by one would have it."""
-    rounds: list[list[OrderPayload]] = []
+    rounds: list[list[Line]] = []
     order_round: dict[tuple[int, str], int] = {}
     customer_last: dict[tuple[int, str], tuple[int, dict]] = {}
-    for payload in payloads:
+    for line in lines:
+        payload = line[0]
         order_key = (payload.channel_id, payload.number)
         customer_key = (payload.channel_id, payload.customer_code)
         index = order_round.get(order_key, 0)
@@ -230,13 +274,15 @@ def _rounds(payloads: list[OrderPayload]) -> list[list[OrderPayload]]:
             index = max(index, last_index + (last_fields != payload.customer))
         if index == len(rounds):
             rounds.append([])
-        rounds[index].append(payload)
+        rounds[index].append(line)
         order_round[order_key] = index + 1
         customer_last[customer_key] = (index, payload.customer)
     return rounds
 
 
-def _new_values(channel_id: int, number: str, values: dict[str, Any], now: datetime) -> dict:
+def _new_values(
+    channel_id: int, number: str, values: dict[str, Any], now: datetime, applied_lines: str = ""
+) -> dict:
     return {
         **DEFAULTS,
         "created_date": now,
@@ -244,7 +290,16 @@ def _new_values(channel_id: int, number: str, values: dict[str, Any], now: datet
         "channel_id": channel_id,
         "number": number,
         "modified_date": now,
+        "applied_lines": applied_lines,
     }
+
+
+def _with_line(applied_lines: str, digest: str | None) -> str | None:
+    """``applied_lines`` with ``digest`` added; None when there is nothing to add. (Digests
+    are of one length, without spaces: a substring match is a whole one.)"""
+    if digest is None or digest in applied_lines:
+        return None
+    return f"{applied_lines} {digest}" if applied_lines else digest
 
 
 def _columns(order: Order) -> dict[str, Any]:
