@@ -1,12 +1,11 @@
 """Backoffice: the customer back office. ``create_app`` is the table of contents."""
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from backoffice.config import ROOT
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

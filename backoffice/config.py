@@ -10,6 +10,9 @@ from flask import Flask
 
 from backoffice.database import SQLITE_BUSY_TIMEOUT_MS
 
+# The project's directory: templates/, static/, instance/, migrations/.
+ROOT = Path(__file__).resolve().parent.parent
+
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105
 # Trusted when TRUSTED_HOSTS is not set, with any port (as Django's ALLOWED_HOSTS in DEBUG).
 # Werkzeug 3.1's matcher cuts a trusted name at its first colon, so an IPv6 literal ([::1])

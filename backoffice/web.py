@@ -6,7 +6,7 @@ import uuid
 from flask import Flask, abort, g, request
 from werkzeug.routing import IntegerConverter
 
-from backoffice import ROOT
+from backoffice.config import ROOT
 from backoffice.database import configure_engines, reset_write_intent, set_write_intent
 from backoffice.extensions import cache, csrf, db, limiter, login_manager, migrate
 from backoffice.requestlog import init_request_log
@@ -117,6 +117,9 @@ def _has_null_character(req) -> bool:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from backoffice import listlinks
     from backoffice.auth.access import can
+
+    listlinks.register(app)
 
     app.jinja_env.globals["can"] = can

@@ -19,9 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backoffice import create_app  # noqa: E402
-from backoffice.customers.filters import CustomerFilterSet  # noqa: E402
-from backoffice.customers.pages import page_params, page_statement  # noqa: E402
-from backoffice.customers.queries import customer_filters  # noqa: E402
+from backoffice.customers.filterset import CustomerFilterSet  # noqa: E402
+from backoffice.customers.listread import (  # noqa: E402
+    customer_filters,
+    page_params,
+    page_statement,
+)
 from backoffice.extensions import db  # noqa: E402
 
 # One realistic value per filter (and lookup), on bench/dataset.py's data.

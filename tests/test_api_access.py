@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.auth.models import ApiToken
-from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.extensions import db
 from tests.builders import make_channel, make_customer
 from tests.conftest import PASSWORDS

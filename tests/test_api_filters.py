@@ -8,7 +8,7 @@ from sqlalchemy import event, select
 from werkzeug.datastructures import MultiDict
 
 from backoffice.channels.models import IntegrationMapping
-from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.models import Order

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backoffice.customers.schema import CUSTOMER_FIELDS
+from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.extensions import db
 from backoffice.orders.schema import ORDER_FIELDS
 from tests.builders import make_customer

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import event, inspect, text
 from werkzeug.datastructures import MultiDict
 
-from backoffice.customers.pages import (
+from backoffice.customers.listread import (
     count_statement,
+    customer_filters,
     customer_page,
     page_params,
     page_statement,
 )
-from backoffice.customers.queries import customer_filters
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from tests.builders import make_customer

@@ -13,8 +13,8 @@ from sqlalchemy import JSON, String, Text, select
 
 from backoffice.audit.models import AuditEvent
 from backoffice.customers.models import Customer
-from backoffice.customers.queries import orders_info
 from backoffice.extensions import db
+from backoffice.orders.queries import orders_info
 from tests.test_request_log import Capture
 
 CUSTOMERS = 6

@@ -12,11 +12,10 @@ import json
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from backoffice.customers.pages import customer_page
-from backoffice.customers.queries import customer_filters
+from backoffice.customers.listread import customer_filters, customer_page
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
-from backoffice.querying import FilterValueError, parse_number
+from backoffice.filtering import FilterValueError, parse_number
 from tests.builders import make_customer
 
 VALUES = [

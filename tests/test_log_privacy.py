@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import ROOT
+from backoffice.config import ROOT
 from backoffice.extensions import db
 from tests.browser import serve
 

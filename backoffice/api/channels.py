@@ -13,7 +13,7 @@ from backoffice.channels import service
 from backoffice.channels.models import Channel
 from backoffice.extensions import db
 from backoffice.fields import validate
-from backoffice.querying import InvalidPage, paginate
+from backoffice.pagination import InvalidPage, paginate
 
 
 @bp.route("/channels/", methods=["GET"], endpoint="channel_list")

@@ -18,16 +18,23 @@ from backoffice.api.schemas import customer_detailed_json, customer_json
 from backoffice.audit.context import audit_context_from_request
 from backoffice.channels.models import Channel
 from backoffice.customers import errors
+from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.customers.export import csv_download, export_customers
-from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.filterset import CustomerFilterSet
+from backoffice.customers.listread import (
+    CustomerRow,
+    customer_filters,
+    customer_list_page,
+    customer_row,
+    filters_select,
+)
 from backoffice.customers.models import Customer
-from backoffice.customers.pages import CustomerRow, customer_page, customer_row
-from backoffice.customers.queries import customer_filters, filters_select, orders_info
-from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.fields import Field, validate
-from backoffice.querying import FilterError, InvalidPage
+from backoffice.filtering import FilterError
+from backoffice.orders.queries import orders_info
+from backoffice.pagination import InvalidPage
 
 LIST = "/customers/"
 SCOPED = "/channel/<int:channel_id>/customers/"
@@ -57,11 +64,12 @@ def _list(channel_id: int | None, *, detailed: bool):
         args.add("channel", str(channel_id))
     number, limit = page_params()
     try:
-        page = customer_page(customer_filters(args), number, limit)
-    except FilterError as exc:
-        raise validation_error(exc.errors) from exc
+        listed = customer_list_page(args, number, limit)
     except InvalidPage as exc:
         raise invalid_page() from exc
+    if listed.page is None:
+        raise validation_error(listed.filters.errors)
+    page = listed.page
     if not detailed:
         return page_response(page, [customer_json(c) for c in page.items])
     info = orders_info([c.id for c in page.items])

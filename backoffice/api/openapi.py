@@ -10,12 +10,12 @@ from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
 from backoffice.api.schemas import CHANNEL_FIELDS, ORDERS_INFO_SCHEMA
 from backoffice.auth.access import role_required
-from backoffice.customers.filters import CustomerFilterSet
-from backoffice.customers.schema import CUSTOMER_FIELDS
+from backoffice.customers.declaration import CUSTOMER_FIELDS
+from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.fields import Field
+from backoffice.filtering import FilterSet, JsonMethodFilter, RelatedFilter
 from backoffice.orders.filters import OrderFilterSet
 from backoffice.orders.schema import ORDER_CUSTOMER_FIELDS, ORDER_FIELDS
-from backoffice.querying import FilterSet, JsonMethodFilter, RelatedFilter
 
 
 def _object(fields: dict[str, Field], *, writable: bool, required: bool) -> dict[str, Any]:

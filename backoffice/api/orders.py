@@ -14,11 +14,12 @@ from backoffice.api.responses import get_or_404, validation_error
 from backoffice.audit.context import audit_context_from_request
 from backoffice.customers.errors import UnknownChannelError
 from backoffice.fields import render_datetime, render_decimal
+from backoffice.filtering import FilterError
 from backoffice.orders.errors import InvalidOrderPayload
 from backoffice.orders.models import Order
 from backoffice.orders.queries import order_filters, order_page
 from backoffice.orders.service import OrderService
-from backoffice.querying import FilterError, InvalidPage
+from backoffice.pagination import InvalidPage
 
 LIST = "/orders/"
 

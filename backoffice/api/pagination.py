@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlencode
 from flask import current_app, jsonify, request
 
 from backoffice.api.responses import APIError
-from backoffice.querying import InvalidPage, parse_page_number
+from backoffice.pagination import InvalidPage, parse_page_number
 
 
 def page_params() -> tuple[int, int]:

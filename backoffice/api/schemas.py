@@ -3,10 +3,10 @@
 from typing import Any
 
 from backoffice.channels.models import CHANNEL_TYPES, Channel
+from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.customers.models import Customer
-from backoffice.customers.queries import OrdersInfo
-from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.fields import Field, render_datetime, render_decimal
+from backoffice.orders.queries import OrdersInfo
 
 CHANNEL_FIELDS: dict[str, Field] = {
     f.name: f

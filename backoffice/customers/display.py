@@ -4,28 +4,8 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-FIELD_LABELS = {
-    "email": "Email",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "phone_number": "Phone",
-    "is_active": "Active",
-    "channel": "Channel",
-    "channel_code": "Channel code",
-    "erp_code": "ERP code",
-    "extra_field": "Extra field",
-    "date_joined": "Joined",
-    "email_allowed": "Email allowed",
-    "sms_allowed": "SMS allowed",
-    "call_allowed": "Calls allowed",
-    "gender": "Gender",
-    "attributes": "Attributes",
-    "user_type": "User type",
-    "date_of_birth": "Date of birth",
-    "attributes_kwargs": "Attributes kwargs",
-    "localized_attributes": "Localized attributes",
-    "localized_attributes_kwargs": "Localized attributes kwargs",
-}
+from backoffice.customers.declaration import label as field_label
+
 ACTION_LABELS = {
     "create": "Created",
     "update": "Updated",
@@ -59,10 +39,6 @@ def show(value: Any) -> str:
 
 def pretty_json(value: Any) -> str:
     return json.dumps(value or {}, indent=2, ensure_ascii=False, sort_keys=True)
-
-
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name)
 
 
 def action_label(action: str) -> str:

@@ -19,9 +19,9 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice.audit.context import AuditContext
 from backoffice.audit.service import record_event
+from backoffice.customers.declaration import COLUMNS, CUSTOMER_FIELDS, PLAIN_FIELDS
+from backoffice.customers.listread import customer_filters
 from backoffice.customers.models import Customer
-from backoffice.customers.queries import customer_filters
-from backoffice.customers.schema import CUSTOMER_FIELDS
 from backoffice.database import reset_write_intent, set_write_intent, write_intent
 from backoffice.extensions import db
 from backoffice.types import UTCDateTime
@@ -31,12 +31,7 @@ HEADER = list(CUSTOMER_FIELDS)
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Filters whose values identify no one: kept in the audit event. Others: the name only.
-PLAIN_FILTERS = frozenset(
-    {
-        "channel", "is_active", "created_date", "modified_date", "date_joined", "email_allowed",
-        "sms_allowed", "call_allowed", "user_type", "id", "pk", "ordering", "mapping__channel",
-    }
-)  # fmt: skip
+PLAIN_FILTERS = PLAIN_FIELDS | {"id", "ordering", "mapping__channel"}
 HIDDEN = "[hidden]"
 ROWS_PER_BLOCK = 2000
 
@@ -48,7 +43,7 @@ def cells(dialect: str) -> list[Any]:
     table = Customer.__table__
     out = []
     for name in HEADER:
-        column = table.c["id" if name == "pk" else "channel_id" if name == "channel" else name]
+        column = table.c[COLUMNS[name]]
         if name in ("pk", "channel"):
             out.append(column)
         elif isinstance(column.type, Boolean):

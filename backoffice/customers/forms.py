@@ -24,7 +24,8 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from backoffice import jsondoc
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.service import jsonable
-from backoffice.customers.models import CONSENT_FIELDS, GENDERS, USER_TYPES, Customer
+from backoffice.customers.declaration import CONSENT_FIELDS, label
+from backoffice.customers.models import GENDERS, USER_TYPES, Customer
 from backoffice.emails import is_valid_email
 
 YES_NO_ANY = [SelectChoice("", "Any"), SelectChoice("true", "Yes"), SelectChoice("false", "No")]
@@ -105,19 +106,23 @@ class CustomerForm(FlaskForm):
     """The profile fields shared by "new" and "edit"."""
 
     email = EmailField(
-        "Email", validators=[DataRequired(), _email, Length(max=254)], filters=[_strip]
+        label("email"), validators=[DataRequired(), _email, Length(max=254)], filters=[_strip]
     )
-    first_name = StringField("First name", validators=TEXT, filters=[_strip])
-    last_name = StringField("Last name", validators=TEXT, filters=[_strip])
-    phone_number = StringField("Phone", validators=[Optional(), Length(max=128)], filters=[_strip])
+    first_name = StringField(label("first_name"), validators=TEXT, filters=[_strip])
+    last_name = StringField(label("last_name"), validators=TEXT, filters=[_strip])
+    phone_number = StringField(
+        label("phone_number"), validators=[Optional(), Length(max=128)], filters=[_strip]
+    )
     channel_code = StringField(
-        "Channel code", validators=[DataRequired(), Length(max=64)], filters=[_strip]
+        label("channel_code"), validators=[DataRequired(), Length(max=64)], filters=[_strip]
     )
-    erp_code = StringField("ERP code", validators=[Optional(), Length(max=64)], filters=[_strip])
-    gender = BlankableSelectField("Gender", choices=_choices(GENDERS, "Not given"))
-    user_type = BlankableSelectField("User type", choices=_choices(USER_TYPES, "Not given"))
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
-    is_active = BooleanField("Active", default=True)
+    erp_code = StringField(
+        label("erp_code"), validators=[Optional(), Length(max=64)], filters=[_strip]
+    )
+    gender = BlankableSelectField(label("gender"), choices=_choices(GENDERS, "Not given"))
+    user_type = BlankableSelectField(label("user_type"), choices=_choices(USER_TYPES, "Not given"))
+    date_of_birth = DateField(label("date_of_birth"), validators=[Optional()])
+    is_active = BooleanField(label("is_active"), default=True)
     attributes = JSONObjectField("Attributes (JSON object)")
     extra_field = JSONObjectField("Extra field (JSON object)")
 
@@ -154,9 +159,9 @@ class CustomerForm(FlaskForm):
 
 class NewCustomerForm(CustomerForm):
     channel = SelectField("Channel", validators=[InputRequired(message="Choose a channel.")])
-    email_allowed = BooleanField("Email allowed")
-    sms_allowed = BooleanField("SMS allowed")
-    call_allowed = BooleanField("Calls allowed")
+    email_allowed = BooleanField(label("email_allowed"))
+    sms_allowed = BooleanField(label("sms_allowed"))
+    call_allowed = BooleanField(label("call_allowed"))
 
     layout = (
         ("Channel", ("channel", "channel_code")),
@@ -181,9 +186,9 @@ class EditCustomerForm(CustomerForm):
 
 
 class ConsentsForm(FlaskForm):
-    email_allowed = BooleanField("Email allowed")
-    sms_allowed = BooleanField("SMS allowed")
-    call_allowed = BooleanField("Calls allowed")
+    email_allowed = BooleanField(label("email_allowed"))
+    sms_allowed = BooleanField(label("sms_allowed"))
+    call_allowed = BooleanField(label("call_allowed"))
     version = VersionField(validators=[InputRequired()])
 
     profile_fields = CONSENT_FIELDS
@@ -253,24 +258,24 @@ class CustomerFilterForm(Form):
     """
 
     email__startswith = SearchField("Email starts with")
-    first_name = StringField("First name")
-    last_name = StringField("Last name")
-    phone_number = StringField("Phone")
+    first_name = StringField(label("first_name"))
+    last_name = StringField(label("last_name"))
+    phone_number = StringField(label("phone_number"))
     channel = CheckboxesField("Channels", choices=[])
-    channel_code = StringField("Channel code")
-    erp_code = StringField("ERP code")
+    channel_code = StringField(label("channel_code"))
+    erp_code = StringField(label("erp_code"))
     mapping__code = StringField("Mapping code")
-    is_active = SelectField("Active", choices=YES_NO_ANY)
-    email_allowed = SelectField("Email allowed", choices=YES_NO_ANY)
-    sms_allowed = SelectField("SMS allowed", choices=YES_NO_ANY)
-    call_allowed = SelectField("Calls allowed", choices=YES_NO_ANY)
-    gender = SelectField("Gender", choices=_choices(GENDERS, "Any"))
-    user_type = SelectField("User type", choices=_choices(USER_TYPES, "Any"))
+    is_active = SelectField(label("is_active"), choices=YES_NO_ANY)
+    email_allowed = SelectField(label("email_allowed"), choices=YES_NO_ANY)
+    sms_allowed = SelectField(label("sms_allowed"), choices=YES_NO_ANY)
+    call_allowed = SelectField(label("call_allowed"), choices=YES_NO_ANY)
+    gender = SelectField(label("gender"), choices=_choices(GENDERS, "Any"))
+    user_type = SelectField(label("user_type"), choices=_choices(USER_TYPES, "Any"))
     created_date__gte = StringField("Created from", render_kw={"type": "date"})
     created_until = StringField("Created until", render_kw={"type": "date"})
     modified_date__gte = StringField("Modified from", render_kw={"type": "date"})
     modified_until = StringField("Modified until", render_kw={"type": "date"})
-    date_of_birth = StringField("Date of birth", render_kw={"type": "date"})
+    date_of_birth = StringField(label("date_of_birth"), render_kw={"type": "date"})
     attribute_key = StringField("Attribute key")
     attribute_value = StringField("Attribute value")
 

@@ -1,4 +1,4 @@
-"""The Customer model: the fields of Omnitron's CustomerSerializer, plus a version."""
+"""The Customer model: the table of the fields declaration.py declares, plus a version."""
 
 from datetime import date, datetime
 from typing import Any
@@ -25,14 +25,6 @@ from backoffice.types import JSONObject, UTCDateTime, utcnow
 
 GENDERS = ("male", "female")
 USER_TYPES = ("registered", "guest")
-JSON_FIELDS = (
-    "extra_field",
-    "attributes",
-    "attributes_kwargs",
-    "localized_attributes",
-    "localized_attributes_kwargs",
-)
-CONSENT_FIELDS = ("email_allowed", "sms_allowed", "call_allowed")
 
 
 class CustomerDisplay:

@@ -1,4 +1,4 @@
-"""The rules of a customer write: which fields exist, which are personal, what changed."""
+"""The rules of a customer write: which fields a caller may set, what changed, new rows."""
 
 from datetime import datetime
 from typing import Any
@@ -6,57 +6,20 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.audit.service import PendingEvent
-from backoffice.customers.models import CONSENT_FIELDS, JSON_FIELDS, Customer
+from backoffice.customers.declaration import CONSENT_FIELDS, WRITABLE_FIELDS, defaults
+from backoffice.customers.models import Customer
 
-# Everything a caller may set besides channel (fixed at creation).
-WRITABLE_FIELDS = frozenset(
-    {
-        "email",
-        "first_name",
-        "last_name",
-        "phone_number",
-        "is_active",
-        "channel_code",
-        "erp_code",
-        "date_joined",
-        "gender",
-        "user_type",
-        "date_of_birth",
-        *CONSENT_FIELDS,
-        *JSON_FIELDS,
-    }
-)
 # The order a creation event lists them in.
 SORTED_WRITABLE_FIELDS = tuple(sorted(WRITABLE_FIELDS))
-# Values that identify a person: erased by anonymization, in the row and in its history.
-PERSONAL_FIELDS = frozenset(
-    {"email", "first_name", "last_name", "phone_number", "date_of_birth", "gender", *JSON_FIELDS}
-)
 # What may still change on an anonymized customer.
 ANONYMIZED_WRITABLE = frozenset({"erp_code"})
 OBJECT_TYPE = "customer"
 
 
-def anonymized_email(customer_id: int) -> str:
-    return f"anonymized-{customer_id}@anonymized.example"
-
-
 def new_row_values(channel_id: int, channel_code: str, fields: dict, now: datetime) -> dict:
-    """Every column of a new customer row: the model's defaults, then ``fields``."""
+    """Every column of a new customer row: the declared defaults, then ``fields``."""
     return {
-        "email_allowed": False,
-        "sms_allowed": False,
-        "call_allowed": False,
-        "first_name": "",
-        "last_name": "",
-        "is_active": True,
-        "phone_number": None,
-        "erp_code": None,
-        "date_joined": None,
-        "gender": None,
-        "user_type": None,
-        "date_of_birth": None,
-        **{field: {} for field in JSON_FIELDS},
+        **defaults(),
         **fields,
         "channel_id": channel_id,
         "channel_code": channel_code,
@@ -67,7 +30,8 @@ def new_row_values(channel_id: int, channel_code: str, fields: dict, now: dateti
 
 
 def creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:
-    """The event ``_audit_creation`` writes, from the inserted values."""
+    """A creation's event, from the new row's values (every writable field and channel_id):
+    the fields given a value, and the channel."""
     changes = {
         field: (None, values[field])
         for field in SORTED_WRITABLE_FIELDS
@@ -75,6 +39,21 @@ def creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:
     }
     changes["channel"] = (None, values["channel_id"])
     return PendingEvent(OBJECT_TYPE, customer_id, 1, "create", changes)
+
+
+def change_event(customer_id: int, version: int, changes: dict[str, tuple]) -> PendingEvent:
+    """An effective change's event: "consent" when only consents changed, else "update"."""
+    action = "consent" if set(changes) <= set(CONSENT_FIELDS) else "update"
+    return PendingEvent(OBJECT_TYPE, customer_id, version, action, changes)
+
+
+def writable_on(anonymized: bool, fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The fields a write may apply, and those it may not: an anonymized customer takes only
+    ANONYMIZED_WRITABLE (an update refuses the rest, an upsert drops them)."""
+    if not anonymized:
+        return fields, []
+    kept = {field: value for field, value in fields.items() if field in ANONYMIZED_WRITABLE}
+    return kept, sorted(set(fields) - ANONYMIZED_WRITABLE)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

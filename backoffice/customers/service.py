@@ -21,6 +21,11 @@ from backoffice.audit.service import (
     record_events,
 )
 from backoffice.channels.models import Channel
+from backoffice.customers.declaration import (
+    PERSONAL_FIELDS,
+    Erasure,
+    erased_values,
+)
 from backoffice.customers.errors import (
     ChannelNotUpdatableError,
     CustomerAnonymizedError,
@@ -28,18 +33,17 @@ from backoffice.customers.errors import (
     CustomerVersionConflict,
     UnknownChannelError,
 )
-from backoffice.customers.models import CONSENT_FIELDS, JSON_FIELDS, Customer
+from backoffice.customers.models import Customer
 from backoffice.customers.rules import (
-    ANONYMIZED_WRITABLE,
     OBJECT_TYPE,
-    PERSONAL_FIELDS,
     SORTED_WRITABLE_FIELDS,
-    anonymized_email,
+    change_event,
     check_fields,
     creation_event,
     diff,
     is_unique_violation,
     new_row_values,
+    writable_on,
 )
 from backoffice.database import discard_old_page_images
 from backoffice.extensions import db
@@ -84,18 +88,9 @@ class CustomerService:
         return customer
 
     def _audit_creation(self, customer: Customer, context: AuditContext) -> None:
-        changes = {
-            field: (None, getattr(customer, field))
-            for field in SORTED_WRITABLE_FIELDS
-            if getattr(customer, field) not in (None, "", {})
-        }
-        changes["channel"] = (None, customer.channel_id)
-        self._record(
-            customer,
-            context,
-            "create",
-            changes,
-        )
+        values = {field: getattr(customer, field) for field in SORTED_WRITABLE_FIELDS}
+        event = creation_event(customer.id, {**values, "channel_id": customer.channel_id})
+        self._record_event(event, context)
 
     # -- updating ------------------------------------------------------------------------------
 
@@ -118,7 +113,8 @@ class CustomerService:
         changes = diff(customer, fields)
         if not changes:
             return customer
-        if customer.is_anonymized and (refused := sorted(set(changes) - ANONYMIZED_WRITABLE)):
+        _allowed, refused = writable_on(customer.is_anonymized, changes)
+        if refused:
             raise CustomerAnonymizedError(refused)
         self._apply(customer, changes, context, expected_version)
         self._commit()
@@ -157,13 +153,7 @@ class CustomerService:
             self._flush(customer)
         except StaleDataError as exc:
             raise CustomerVersionConflict(customer, expected_version) from exc
-        only_consents = set(changes) <= set(CONSENT_FIELDS)
-        self._record(
-            customer,
-            context,
-            "consent" if only_consents else "update",
-            changes,
-        )
+        self._record_event(change_event(customer.id, customer.version, changes), context)
 
     # -- upserting (order ingestion) -----------------------------------------------------------
 
@@ -194,8 +184,7 @@ class CustomerService:
             .with_for_update(of=Customer)
             .execution_options(populate_existing=True)
         ).one()
-        if customer.is_anonymized:
-            fields = {f: v for f, v in fields.items() if f in ANONYMIZED_WRITABLE}
+        fields, _dropped = writable_on(customer.is_anonymized, fields)
         changes = diff(customer, fields)
         if changes:
             self._apply(customer, changes, context, None)
@@ -248,16 +237,12 @@ class CustomerService:
             outcomes[key] = UpsertOutcome(customer_id, created=True, changed=True)
             events.append(creation_event(customer_id, new_rows[key]))
         for key, row in found.items():
-            fields = wanted[key]
-            if row["anonymized_at"] is not None:
-                fields = {f: v for f, v in fields.items() if f in ANONYMIZED_WRITABLE}
+            fields, _dropped = writable_on(row["anonymized_at"] is not None, wanted[key])
             changes = diff(SimpleNamespace(**row), fields)
             outcomes[key] = UpsertOutcome(row["id"], created=False, changed=bool(changes))
             if changes:
                 updates.append((row["id"], {f: new for f, (_old, new) in changes.items()}))
-                action = "consent" if set(changes) <= set(CONSENT_FIELDS) else "update"
-                version = row["version"] + 1
-                events.append(PendingEvent(OBJECT_TYPE, row["id"], version, action, changes))
+                events.append(change_event(row["id"], row["version"] + 1, changes))
         bulk.update_rows(
             self.session, table, updates, modified_date=now, version=table.c.version + 1
         )
@@ -283,21 +268,7 @@ class CustomerService:
         if customer.is_anonymized:
             return customer
         now = utcnow()
-        target = {
-            "email": anonymized_email(customer.id),
-            "first_name": "",
-            "last_name": "",
-            "phone_number": None,
-            "date_of_birth": None,
-            "gender": None,
-            "is_active": False,
-            **{field: False for field in CONSENT_FIELDS},
-            **{field: {} for field in JSON_FIELDS},
-            "attributes": {
-                "anonimizing_user_id": context.actor_id,
-                "anonimization_time": now.isoformat().replace("+00:00", "Z"),
-            },
-        }
+        target = erased_values(Erasure(customer.id, context.actor_id, now))
         changes = diff(customer, target)
         for field, (_old, new) in changes.items():
             setattr(customer, field, new)
@@ -306,15 +277,12 @@ class CustomerService:
         erase_values(
             self.session, object_type=OBJECT_TYPE, object_id=customer.id, fields=PERSONAL_FIELDS
         )
-        self._record(
-            customer,
-            context,
-            "anonymize",
-            {
-                field: (ERASED if field in PERSONAL_FIELDS else old, new)
-                for field, (old, new) in changes.items()
-            },
-        )
+        erased = {
+            field: (ERASED if field in PERSONAL_FIELDS else old, new)
+            for field, (old, new) in changes.items()
+        }
+        event = PendingEvent(OBJECT_TYPE, customer.id, customer.version, "anonymize", erased)
+        self._record_event(event, context)
         self._commit()
         if self.autocommit:
             discard_old_page_images(self.session.get_bind())
@@ -359,18 +327,8 @@ class CustomerService:
                 raise CustomerDuplicatedFieldException() from exc
             raise
 
-    def _record(
-        self, customer: Customer, context: AuditContext, action: str, changes: dict
-    ) -> None:
-        record_event(
-            self.session,
-            context,
-            object_type=OBJECT_TYPE,
-            object_id=customer.id,
-            object_version=customer.version,
-            action=action,
-            changes=changes,
-        )
+    def _record_event(self, event: PendingEvent, context: AuditContext) -> None:
+        record_event(self.session, context, **event._asdict())
 
     def _commit(self) -> None:
         if self.autocommit:

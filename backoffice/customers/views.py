@@ -3,9 +3,11 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from backoffice import listlinks
 from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import role_required
-from backoffice.customers import listing
+from backoffice.customers import querystring
+from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.customers.display import TEMPLATE_FILTERS
 from backoffice.customers.errors import (
     CustomerAnonymizedError,
@@ -21,24 +23,24 @@ from backoffice.customers.forms import (
     NewCustomerForm,
     rebase,
 )
+from backoffice.customers.listread import customer_list_page
 from backoffice.customers.models import Customer
-from backoffice.customers.pages import customer_page
-from backoffice.customers.queries import (
+from backoffice.customers.reads import (
     all_channels,
     changes_since,
-    customer_filters,
     customer_history,
-    customer_orders,
-    orders_info,
     quick_search_results,
 )
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
-from backoffice.querying import FilterError, InvalidPage, parse_limit, parse_page_number
+from backoffice.filtering import FilterError
+from backoffice.orders.queries import customer_orders, orders_info
+from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
+bp.record_once(lambda state: state.app.jinja_env.globals.update(consent_fields=CONSENT_FIELDS))
 
 ORDERS_PER_PAGE = 10
 SEARCH_LIMIT = 20
@@ -49,31 +51,35 @@ ANONYMIZED = "This customer has been anonymized: their data can no longer be cha
 @bp.get("/", endpoint="list")
 @role_required("agent")
 def customer_list():
-    if not listing.is_canonical(request.args):
-        return redirect(listing.query_url(request.path, listing.canonical_args(request.args)))
+    if not querystring.is_canonical(request.args):
+        return redirect(listlinks.query_url(request.path, querystring.canonical_args(request.args)))
     args = request.args
     channels = all_channels()
-    filters = customer_filters(listing.with_changes(args, ordering=_ordering()), channels)
-    errors = {**filters.errors, **listing.form_errors(args)}
-    form = CustomerFilterForm(channels, formdata=listing.form_args(args))
-    page = None
-    if not errors:
-        try:
-            page = customer_page(filters, parse_page_number(args.get("page")), _page_size())
-        except InvalidPage:
-            abort(404)
+    form_errors = querystring.form_errors(args)
+    try:
+        listed = customer_list_page(
+            listlinks.with_changes(args, ordering=_ordering()),
+            args.get("page"),
+            _page_size(),
+            channels,
+            read=not form_errors,
+        )
+    except InvalidPage:
+        abort(404)
+    filters, page = listed.filters, listed.page
+    errors = {**filters.errors, **form_errors}
+    form = CustomerFilterForm(channels, formdata=querystring.form_args(args))
     return render_template(
         "customers/list.html",
         form=form,
-        panel_key=listing.panel_key(args, channels),
+        panel_key=querystring.panel_key(args, channels),
         page=page,
         other_errors=_place_errors(form, errors),
-        chips=listing.chips(
-            filters.applied, args, request.path, {str(c.id): c.name for c in channels}
-        ),
-        clear_url=listing.clear_url(args, request.path),
-        export_url=listing.query_url(url_for(".export"), listing.with_changes(args, page=None)),
-        page_sizes=listing.PAGE_SIZES,
+        chips=querystring.chips(filters, args, request.path, {str(c.id): c.name for c in channels}),
+        clear_url=querystring.clear_url(args, request.path),
+        export_url=listlinks.query_url(url_for(".export"), listlinks.with_changes(args, page=None)),
+        default_ordering=querystring.DEFAULT_ORDERING,
+        page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
     )
 
@@ -81,13 +87,13 @@ def customer_list():
 @bp.get("/export.csv", endpoint="export")
 @role_required("supervisor")
 def export():
-    args = listing.with_changes(listing.canonical_args(request.args), ordering=_ordering())
+    args = listlinks.with_changes(querystring.canonical_args(request.args), ordering=_ordering())
     try:
         blocks = export_customers(
             args, audit_context_from_request("web"), send_rows=request.method != "HEAD"
         )
     except FilterError:
-        return redirect(listing.query_url(url_for(".list"), request.args))
+        return redirect(listlinks.query_url(url_for(".list"), request.args))
     return csv_download(blocks)
 
 
@@ -222,36 +228,22 @@ def _refuse_anonymized(customer: Customer) -> Response:
 
 
 def _ordering() -> str:
-    return request.args.get("ordering") or listing.DEFAULT_ORDERING
+    return request.args.get("ordering") or querystring.DEFAULT_ORDERING
 
 
 def _page_size() -> int:
-    return parse_limit(request.args.get("limit"), listing.DEFAULT_PAGE_SIZE, listing.PAGE_SIZES[-1])
+    return parse_limit(
+        request.args.get("limit"), querystring.DEFAULT_PAGE_SIZE, querystring.PAGE_SIZES[-1]
+    )
 
 
 def _place_errors(form: CustomerFilterForm, errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """Show each error beside the field that edits its parameter; return those without one."""
     others = {}
     for param, messages in errors.items():
-        name = listing.field_for(param)
+        name = querystring.field_for(param)
         if name in form:
             form[name].errors = list(messages)
         else:
             others[param] = messages
     return others
-
-
-@bp.app_template_global()
-def url_with(**changes: str | int | None) -> str:
-    """This page's URL with some query parameters changed (None removes one)."""
-    return listing.query_url(request.path, listing.with_changes(request.args, **changes))
-
-
-@bp.app_template_global()
-def sorting(key: str) -> dict:
-    """The link and state of a sortable column whose ordering is ``key`` (e.g. ``email``)."""
-    descending = ",".join(f"-{part}" for part in key.split(","))
-    current = _ordering()
-    state = {key: "ascending", descending: "descending"}.get(current)
-    target = descending if state == "ascending" else key
-    return {"url": url_with(ordering=target, page=None), "state": state}

@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 
 from backoffice.auth.access import role_required
-from backoffice.customers.queries import recently_changed
+from backoffice.customers.reads import recently_changed
 
 bp = Blueprint("main", __name__)
 

@@ -2,9 +2,7 @@
 
 from backoffice.channels.models import Channel
 from backoffice.customers.models import Customer
-from backoffice.orders.models import Order
-from backoffice.orders.schema import ORDER_STATUSES
-from backoffice.querying import (
+from backoffice.filtering import (
     CharFilter,
     ChoiceFilter,
     DateFilter,
@@ -13,6 +11,8 @@ from backoffice.querying import (
     NumberFilter,
     declare,
 )
+from backoffice.orders.models import Order
+from backoffice.orders.schema import ORDER_STATUSES
 
 RANGE = ("exact", "gt", "gte", "lt", "lte")
 

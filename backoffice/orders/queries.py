@@ -1,12 +1,64 @@
-"""Reading orders: filtered pages. No writes here."""
+"""Reading orders: filtered pages, a customer's orders and order totals. No writes here."""
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import bindparam, func, select
 from werkzeug.datastructures import MultiDict
 
+from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.filters import OrderFilterSet
 from backoffice.orders.models import Order
-from backoffice.querying import Page, paginate
+from backoffice.pagination import Page, paginate
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class OrdersInfo:
+    total_order_amount: Decimal = ZERO
+    total_refund_amount: Decimal = ZERO
+    total_discount_amount: Decimal = ZERO
+    total_order_count: int = 0
+
+
+# Built once (statements read on every detail page and detailed list), run with parameters.
+ORDER_TOTALS = (
+    select(
+        Order.customer_id,
+        func.coalesce(func.sum(Order.amount), 0),
+        func.coalesce(func.sum(Order.refund_amount), 0),
+        func.coalesce(func.sum(Order.discount_amount), 0),
+        func.count(Order.id),
+    )
+    .where(Order.customer_id.in_(bindparam("customer_ids", expanding=True)))
+    .group_by(Order.customer_id)
+)
+CUSTOMER_ORDERS = (
+    select(Order)
+    .where(Order.customer_id == bindparam("customer_id"))
+    .order_by(Order.created_date.desc(), Order.id.desc())
+)
+CUSTOMER_ORDER_COUNT = (
+    select(func.count()).select_from(Order).where(Order.customer_id == bindparam("customer_id"))
+)
+
+
+def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
+    """Order totals per customer, in one grouped query; customers without orders get zeros."""
+    if not customer_ids:
+        return {}
+    rows = db.session.execute(ORDER_TOTALS, {"customer_ids": customer_ids})
+    # The sums keep the Money column type, so they come back as Decimals on both databases.
+    totals = {customer_id: OrdersInfo(*totals) for customer_id, *totals in rows}
+    return {customer_id: totals.get(customer_id, OrdersInfo()) for customer_id in customer_ids}
+
+
+def customer_orders(customer: Customer, number: int, limit: int = 10) -> Page:
+    """The customer's orders, newest first."""
+    params = {"customer_id": customer.id}
+    return paginate(db.session, CUSTOMER_ORDERS, CUSTOMER_ORDER_COUNT, number, limit, params)
 
 
 def order_filters(args: MultiDict) -> OrderFilterSet:

@@ -6,7 +6,7 @@ from decimal import Decimal, DecimalException
 from functools import lru_cache
 from typing import Any
 
-from backoffice.customers.schema import CUSTOMER_FIELDS
+from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.fields import Field, FieldError, validate
 from backoffice.htmlinput import is_form, nested_form
 

@@ -13,7 +13,7 @@ from backoffice.customers.models import (
     Customer,
     customer_json_values,
 )
-from backoffice.querying import (
+from backoffice.filtering import (
     BooleanFilter,
     CharFilter,
     CharFilterWithNull,

@@ -1,4 +1,4 @@
-"""Customer list pages at a million rows: one statement, an exact count, plain rows.
+"""The customer list read, one entry for the page and the API: one statement, exact count.
 
 - The count is exact but never counts rows when the counter can answer it: with no filter, or
   only ``channel`` and ``is_active``, it sums ``customer_counts`` (kept by triggers); any other
@@ -9,11 +9,13 @@
   map, no unit of work): a list is read, never changed.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Integer,
+    Row,
     Select,
     bindparam,
     case,
@@ -23,12 +25,14 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.sql.util import ClauseAdapter
+from werkzeug.datastructures import MultiDict
 
 from backoffice.channels.models import Channel
-from backoffice.customers.filters import CustomerFilterSet
+from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.customers.models import Customer, CustomerCount, CustomerDisplay
 from backoffice.extensions import db
-from backoffice.querying import FilterError, InvalidPage, Page, page_offset
+from backoffice.filtering import FilterError
+from backoffice.pagination import InvalidPage, Page, page_offset, parse_page_number
 from backoffice.statements import StatementCache
 
 CUSTOMERS = Customer.__table__
@@ -60,6 +64,49 @@ class CustomerRow(CustomerDisplay):
         self.channel = channel
 
 
+def customer_filters(args: MultiDict, channels: list[Row] | None = None) -> CustomerFilterSet:
+    """The filter set of ``args``; ``channels``, when the caller has read them all, answer
+    the channel filter's "does it exist" without another query."""
+    choices = {"channel": {c.id for c in channels}} if channels is not None else None
+    return CustomerFilterSet(args, db.session, db.session.get_bind().dialect.name, choices)
+
+
+def filters_select(filters: CustomerFilterSet, pk: int) -> bool:
+    """Whether the filters (valid ones) select the customer ``pk``; True when none apply."""
+    if not filters.clauses:
+        return True
+    found = select(Customer.id).where(Customer.id == pk, *filters.where())
+    return db.session.scalar(found) is not None
+
+
+@dataclass(frozen=True)
+class CustomerList:
+    """One read of the customer list: the filters as parsed and, when they are valid and the
+    page was asked for, the page."""
+
+    filters: CustomerFilterSet
+    page: Page | None
+
+
+def customer_list_page(
+    args: MultiDict,
+    page: int | str | None,
+    limit: int,
+    channels: list[Row] | None = None,
+    *,
+    read: bool = True,
+) -> CustomerList:
+    """The one entry of the customer list, for the HTML page and the API: the query string
+    parsed once into its filter set, then the page ``page`` (a number, or the parameter as
+    given), unless ``read`` is false or a filter value is bad. Raises InvalidPage for a page
+    that does not exist."""
+    filters = customer_filters(args, channels)
+    if not (read and filters.is_valid):
+        return CustomerList(filters, None)
+    number = page if isinstance(page, int) else parse_page_number(page)
+    return CustomerList(filters, customer_page(filters, number, limit))
+
+
 def answered_by_counter(filters: CustomerFilterSet) -> bool:
     return {param for param, _value in filters.applied} <= COUNTED
 
@@ -71,11 +118,9 @@ def count_statement(filters: CustomerFilterSet) -> Select:
     applied = {param for param, _value in filters.applied}
     clauses = []
     if "channel" in applied:
-        ids = {int(value) for param, value in filters.applied if param == "channel"}
-        clauses.append(CustomerCount.channel_id.in_(sorted(ids)))
+        clauses.append(CustomerCount.channel_id.in_(filters.values["channel"]))
     if "is_active" in applied:
-        active = filters.filters["is_active"].parse(filters.args.getlist("is_active")[-1], "exact")
-        clauses.append(CustomerCount.is_active == active)
+        clauses.append(CustomerCount.is_active == filters.values["is_active"])
     # sum() of a bigint is numeric on PostgreSQL: back to an integer.
     total = cast(func.coalesce(func.sum(CustomerCount.total), 0), BigInteger)
     return select(total).where(*clauses)

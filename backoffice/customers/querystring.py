@@ -4,9 +4,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from urllib.parse import urlencode
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
+
+from backoffice.customers.declaration import label as field_label
+from backoffice.filtering import FilterSet
+from backoffice.filtering.values import NULL_VALUE
+from backoffice.listlinks import query_url
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -17,32 +22,10 @@ VIEW_PARAMS = ("ordering", "limit")
 UNTIL = {"created_until": "created_date__lt", "modified_until": "modified_date__lt"}
 ATTRIBUTE = "attributes__"
 
-LABELS = {
-    "email": "Email",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "phone_number": "Phone",
-    "channel": "Channel",
-    "channel_code": "Channel code",
-    "erp_code": "ERP code",
-    "is_active": "Active",
-    "email_allowed": "Email allowed",
-    "sms_allowed": "SMS allowed",
-    "call_allowed": "Calls allowed",
-    "gender": "Gender",
-    "user_type": "User type",
-    "created_date": "Created",
-    "modified_date": "Modified",
-    "date_joined": "Joined",
-    "date_of_birth": "Date of birth",
-    "id": "Id",
-    "pk": "Id",
-    "attributes": "Attribute",
-    "extra_field": "Extra field",
-    "mapping": "Mapping",
-}
+# Filters that are no declared field, and the word a JSON key's chip starts with.
+OTHER_LABELS = {"id": "Id", "mapping": "Mapping"}
+KEY_WORDS = {"attributes": "Attribute", "extra_field": "Extra field", "mapping": "Mapping"}
 DATES = {"created_date", "modified_date", "date_joined", "date_of_birth"}
-BOOLEANS = {"is_active", "email_allowed", "sms_allowed", "call_allowed"}
 DATE_WORDS = {"gt": "after", "gte": "from", "lt": "before", "lte": "until", "date": "on"}
 WORDS = {"startswith": "starts with", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in"}
 
@@ -52,21 +35,6 @@ class Chip:
     label: str
     value: str
     remove_url: str
-
-
-def query_url(path: str, args: MultiDict) -> str:
-    pairs = list(args.items(multi=True))
-    return f"{path}?{urlencode(pairs)}" if pairs else path
-
-
-def with_changes(args: MultiDict, **changes: str | int | None) -> MultiDict:
-    """A copy of ``args`` with each named parameter set to one value, or removed by None."""
-    changed = MultiDict(args)
-    for key, value in changes.items():
-        changed.pop(key, None)
-        if value is not None:
-            changed[key] = str(value)
-    return changed
 
 
 def panel_key(args: MultiDict, channels: Iterable) -> str:
@@ -138,17 +106,15 @@ def field_for(param: str) -> str:
     return param
 
 
-def chips(
-    applied: list[tuple[str, str]], args: MultiDict, path: str, channels: dict[str, str]
-) -> list[Chip]:
-    """One removable chip per applied (parameter, value) pair."""
+def chips(filters: FilterSet, args: MultiDict, path: str, channels: dict[str, str]) -> list[Chip]:
+    """One removable chip per applied (parameter, value) pair, worded from the parsed values."""
     made = []
-    for param, value in applied:
+    for param, value in filters.applied:
         remaining = MultiDict(
             (key, v) for key, v in args.items(multi=True) if (key, v) != (param, value)
         )
         remaining.pop("page", None)
-        label, shown = chip_label(param, value, channels)
+        label, shown = chip_label(param, value, filters.values[param], channels)
         made.append(Chip(label, shown, query_url(path, remaining)))
     return made
 
@@ -157,19 +123,20 @@ def clear_url(args: MultiDict, path: str) -> str:
     return query_url(path, MultiDict((k, v) for k, v in args.items(multi=True) if k in VIEW_PARAMS))
 
 
-def chip_label(param: str, value: str, channels: dict[str, str]) -> tuple[str, str]:
+def chip_label(param: str, value: str, parsed: Any, channels: dict[str, str]) -> tuple[str, str]:
+    """The chip of one applied value: ``value`` as typed, ``parsed`` as its filter read it."""
     name, _, lookup = param.partition("__")
-    label = LABELS.get(name, name)
-    if name in ("attributes", "extra_field", "mapping"):
-        return f"{label} {lookup}", value
+    if name in KEY_WORDS:
+        return f"{KEY_WORDS[name]} {lookup}", value
+    label = OTHER_LABELS.get(name) or field_label(name)
     if name == "channel":
         return label, channels.get(value.strip(), value)
-    if name in BOOLEANS:
-        return label, {"true": "yes", "1": "yes", "false": "no", "0": "no"}.get(value, value)
-    if value == "null":
+    if isinstance(parsed, bool):
+        return label, "yes" if parsed else "no"
+    if parsed == NULL_VALUE:
         return label, "empty"
-    if param in UNTIL.values() and _is_day(value):
-        return f"{label} until", _shift_day(value, -1)
+    if param in UNTIL.values():
+        return f"{label} until", (parsed.date() - timedelta(days=1)).isoformat()
     words = DATE_WORDS if name in DATES else WORDS
     return f"{label} {words.get(lookup, '')}".strip(), value
 

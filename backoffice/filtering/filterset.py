@@ -1,0 +1,151 @@
+"""FilterSet: a declared set of filters that parses a query string once, keeping its values."""
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from sqlalchemy import Select
+from sqlalchemy.sql.elements import ColumnElement
+from werkzeug.datastructures import MultiDict
+
+from backoffice.filtering.kinds import Built, Filter, JsonMethodFilter, RelatedFilter
+from backoffice.filtering.values import FilterError, FilterValueError, QueryContext
+
+# -- filter sets -------------------------------------------------------------------------------
+
+
+@dataclass
+class Ordering:
+    field: str
+    descending: bool
+
+
+class FilterSet:
+    """Declare ``filters`` (name -> Filter, in the order the metadata lists them) and
+    ``ordering_fields`` (name -> column). ``FilterSet(args, session, dialect)`` parses once.
+    """
+
+    filters: ClassVar[dict[str, Filter]] = {}
+    ordering_fields: ClassVar[dict[str, Any]] = {}
+    tiebreaker: ClassVar[str | None] = None  # an ordering_fields key that makes the order total
+    ordering_param = "ordering"
+
+    def __init__(
+        self,
+        args: MultiDict,
+        session: Any,
+        dialect: str = "sqlite",
+        choices: dict[str, set[int]] | None = None,
+    ):
+        self.args = args
+        self.context = QueryContext(session, dialect, choices or {})
+        self.errors: dict[str, list[str]] = {}
+        self.clauses: list[ColumnElement] = []
+        self.applied: list[tuple[str, str]] = []  # (parameter, value) pairs that filter
+        self.values: dict[str, Any] = {}  # parameter -> the value its filter parsed and applied
+        self.ordering: list[Ordering] = []
+        self._parse()
+
+    @classmethod
+    def metadata(cls) -> dict[str, Any]:
+        return {name: f.metadata() for name, f in cls.filters.items()}
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def apply(self, statement: Select) -> Select:
+        """The statement filtered and ordered; raises FilterError when a value was bad."""
+        if self.errors:
+            raise FilterError(self.errors)
+        return statement.where(*self.clauses).order_by(*self.order_by())
+
+    def where(self) -> list[ColumnElement]:
+        if self.errors:
+            raise FilterError(self.errors)
+        return list(self.clauses)
+
+    def order_by(self) -> list[ColumnElement]:
+        columns = []
+        for order in self.ordering:
+            column = self.ordering_fields[order.field]
+            columns.append(column.desc() if order.descending else column.asc())
+        if self.tiebreaker is not None:
+            tiebreaker = self.ordering_fields[self.tiebreaker]
+            if not any(self.ordering_fields[o.field] is tiebreaker for o in self.ordering):
+                descending = bool(self.ordering) and self.ordering[-1].descending
+                columns.append(tiebreaker.desc() if descending else tiebreaker.asc())
+        return columns
+
+    # -- parsing -------------------------------------------------------------------------------
+
+    def _parse(self) -> None:
+        related: dict[str, list[tuple[str, list[str]]]] = {}
+        for param in self.args:
+            values = self.args.getlist(param)
+            if param == self.ordering_param:
+                self._parse_ordering(values[-1])
+                continue
+            name, _, rest = param.partition("__")
+            spec = self.filters.get(name)
+            if spec is None:
+                continue
+            try:
+                built = self._build(spec, param, rest, values, related)
+            except FilterValueError as exc:
+                self.errors[param] = [str(exc)]
+                continue
+            if built is not None:
+                self._applied(param, values, built)
+                self.clauses.append(built.clause)
+        for name, parts in related.items():
+            self._build_related(self.filters[name], parts)
+
+    def _applied(self, param: str, values: list[str], built: Built) -> None:
+        self.values[param] = built.value
+        self.applied.extend((param, v) for v in values if v.strip())
+
+    def _build(self, spec, param, rest, values, related) -> Built | None:
+        if isinstance(spec, RelatedFilter):
+            if rest in spec.fields:
+                related.setdefault(spec.name, []).append((param, values))
+            return None
+        if isinstance(spec, JsonMethodFilter):
+            return spec.build(values, rest, self.context)  # the "lookup" is the JSON key
+        lookup = rest or "exact"
+        if not spec.accepts(lookup):
+            return None
+        return spec.build(values, lookup, self.context)
+
+    def _build_related(self, spec: RelatedFilter, parts) -> None:
+        clauses = []
+        for param, values in parts:
+            field = spec.fields[param.partition("__")[2]]
+            try:
+                built = field.build(values, "exact", self.context)
+            except FilterValueError as exc:
+                self.errors[param] = [str(exc)]
+                continue
+            if built is not None:
+                self._applied(param, values, built)
+                clauses.append(built.clause)
+        if clauses:
+            self.clauses.append(spec.subquery(clauses))
+
+    def _parse_ordering(self, raw: str) -> None:
+        for part in raw.split(","):  # django-filter's CSV field: parts as they are
+            if not part:
+                continue
+            field = part.removeprefix("-")
+            if field not in self.ordering_fields:
+                self.errors[self.ordering_param] = [
+                    f"Select a valid choice. {part} is not one of the available choices."
+                ]
+                return
+            self.ordering.append(Ordering(field, part.startswith("-")))
+
+
+def declare(filters: dict[str, Filter]) -> dict[str, Filter]:
+    """Name each filter after its key."""
+    for name, spec in filters.items():
+        spec.name = name
+    return filters

@@ -1,0 +1,40 @@
+"""A list page's links: this URL with some parameters changed, and a sortable column's link."""
+
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from werkzeug.datastructures import MultiDict
+
+
+def query_url(path: str, args: MultiDict) -> str:
+    pairs = list(args.items(multi=True))
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def with_changes(args: MultiDict, **changes: str | int | None) -> MultiDict:
+    """A copy of ``args`` with each named parameter set to one value, or removed by None."""
+    changed = MultiDict(args)
+    for key, value in changes.items():
+        changed.pop(key, None)
+        if value is not None:
+            changed[key] = str(value)
+    return changed
+
+
+def url_with(**changes: str | int | None) -> str:
+    """This page's URL with some query parameters changed (None removes one)."""
+    return query_url(request.path, with_changes(request.args, **changes))
+
+
+def sorting(key: str, default: str | None = None) -> dict:
+    """The link and state of a sortable column whose ordering is ``key`` (e.g. ``email``), on a
+    list sorted by ``default`` when the query names no ordering."""
+    descending = ",".join(f"-{part}" for part in key.split(","))
+    current = request.args.get("ordering") or default
+    state = {key: "ascending", descending: "descending"}.get(current)
+    target = descending if state == "ascending" else key
+    return {"url": url_with(ordering=target, page=None), "state": state}
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(url_with=url_with, sorting=sorting)
