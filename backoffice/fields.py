@@ -129,23 +129,12 @@ class Field:
 
     def _parse_date(self, value: Any) -> date:
         """DRF's DateField: Django's parse_date (2001-1-1, 20010101 and 2001-W01-1 too)."""
-        parsed = None
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):  # well formed, but no such day
-                parsed = parse_date(value)
-        if parsed is None:
-            raise FieldError(INVALID_DATE)
-        return parsed
+        return _parsed(value, parse_date, INVALID_DATE)
 
     def _parse_datetime(self, value: Any) -> datetime:
         """DRF's DateTimeField: Django's parse_datetime (a date alone is its midnight), in UTC;
         without an offset the time is UTC's."""
-        parsed = None
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):  # well formed, but no such moment
-                parsed = parse_datetime(value)
-        if parsed is None:
-            raise FieldError(INVALID_DATETIME)
+        parsed = _parsed(value, parse_datetime, INVALID_DATETIME)
         try:
             return aware_utc(parsed)
         except OverflowError as exc:  # e.g. 0001-01-01T00:00+05:00: before the first instant
@@ -198,6 +187,19 @@ SCHEMA_BY_KIND: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer"},
     "decimal": {"type": "string", "format": "decimal"},
 }
+
+
+def _parsed(value: Any, parser: Any, message: str) -> Any:
+    """``parser``'s reading of a string (Django's parse_date / parse_datetime), or FieldError
+    with ``message`` for anything else, including a well-formed day or moment that does not
+    exist."""
+    parsed = None
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            parsed = parser(value)
+    if parsed is None:
+        raise FieldError(message)
+    return parsed
 
 
 def _printable(text: Any) -> str:
