@@ -4,10 +4,12 @@ and the page that renders it (server-side, nothing fetched)."""
 import copy
 from typing import Any
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
+from werkzeug.routing import Map
 
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
+from backoffice.api.openapi_paths import api_url_map, paths_from_url_map
 from backoffice.api.schemas import CHANNEL_FIELDS, ORDERS_INFO_SCHEMA
 from backoffice.auth.access import role_required
 from backoffice.customers.declaration import CUSTOMER_FIELDS
@@ -77,6 +79,7 @@ CHANNEL_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 0},
 }
+PATH_PARAMETERS = {"pk": PK, "channel_id": CHANNEL_ID}
 
 
 def _page_of(item: str) -> dict[str, Any]:
@@ -129,7 +132,7 @@ def _read_operation(summary: str, schema: str) -> dict[str, Any]:
     }
 
 
-def _customer_paths() -> dict[str, Any]:
+def _customer_operations() -> dict[tuple[str, str], dict[str, Any]]:
     detail = {
         "get": _read_operation("One customer", "Customer"),
         "put": _write_operation(
@@ -137,100 +140,87 @@ def _customer_paths() -> dict[str, Any]:
         ),
         "patch": _write_operation("Change some fields of a customer", "CustomerPatch", "200"),
     }
-    listing = {
-        "get": _list_operation("Customers, paged and filtered", "Customer"),
-        "post": _write_operation("Create a customer", "CustomerInput", "201"),
-    }
-    scoped_listing = {
-        "get": _list_operation("A channel's customers", "Customer"),
-        "post": _write_operation("Create a customer of this channel", "CustomerPatch", "201"),
-    }
     return {
-        "/api/v1/customers/": listing,
-        "/api/v1/customers/detailed/": {
-            "get": _list_operation("Customers with channel and orders_info", "CustomerDetailed")
-        },
-        "/api/v1/customers/export.csv": {
-            "get": {
-                "summary": "The filtered customers as CSV, streamed (supervisor)",
-                "parameters": [_query("ordering"), *_filter_parameters()],
-                "responses": {
-                    "200": {
-                        "description": "One row per customer; formula-like cells start with '",
-                        "content": {"text/csv": {"schema": {"type": "string"}}},
-                    },
-                    "400": VALIDATION,
-                    **AUTH_ERRORS,
+        ("api.customer_list", "get"): _list_operation("Customers, paged and filtered", "Customer"),
+        ("api.customer_create", "post"): _write_operation(
+            "Create a customer", "CustomerInput", "201"
+        ),
+        ("api.customer_detailed_list", "get"): _list_operation(
+            "Customers with channel and orders_info", "CustomerDetailed"
+        ),
+        ("api.customer_export", "get"): {
+            "summary": "The filtered customers as CSV, streamed (supervisor)",
+            "parameters": [_query("ordering"), *_filter_parameters()],
+            "responses": {
+                "200": {
+                    "description": "One row per customer; formula-like cells start with '",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
                 },
-            }
-        },
-        "/api/v1/customers/{pk}/": {"parameters": [PK], **detail},
-        "/api/v1/customers/{pk}/detailed/": {
-            "parameters": [PK],
-            "get": _read_operation("One customer with channel and orders_info", "CustomerDetailed"),
-        },
-        "/api/v1/customers/{pk}/anonymize/": {
-            "parameters": [PK],
-            "post": {
-                "summary": "Erase the customer's personal data for good (supervisor)",
-                "responses": {"200": _json(_ref("Customer")), "404": ERROR, **AUTH_ERRORS},
+                "400": VALIDATION,
+                **AUTH_ERRORS,
             },
         },
-        "/api/v1/channel/{channel_id}/customers/": {"parameters": [CHANNEL_ID], **scoped_listing},
-        "/api/v1/channel/{channel_id}/customers/{pk}/": {
-            "parameters": [CHANNEL_ID, PK],
-            **detail,
-            "put": _write_operation("Replace a customer of this channel", "CustomerPatch", "200"),
+        ("api.customer_detail", "get"): detail["get"],
+        ("api.customer_update", "put"): detail["put"],
+        ("api.customer_update", "patch"): detail["patch"],
+        ("api.customer_detail_detailed", "get"): _read_operation(
+            "One customer with channel and orders_info", "CustomerDetailed"
+        ),
+        ("api.customer_anonymize", "post"): {
+            "summary": "Erase the customer's personal data for good (supervisor)",
+            "responses": {"200": _json(_ref("Customer")), "404": ERROR, **AUTH_ERRORS},
         },
+        ("api.channel_customer_list", "get"): _list_operation("A channel's customers", "Customer"),
+        ("api.channel_customer_create", "post"): _write_operation(
+            "Create a customer of this channel", "CustomerPatch", "201"
+        ),
+        ("api.channel_customer_detail", "get"): detail["get"],
+        ("api.channel_customer_update", "put"): _write_operation(
+            "Replace a customer of this channel", "CustomerPatch", "200"
+        ),
+        ("api.channel_customer_update", "patch"): detail["patch"],
     }
 
 
-def _other_paths() -> dict[str, Any]:
+def _other_operations() -> dict[tuple[str, str], dict[str, Any]]:
     return {
-        "/api/v1/channels/": {
-            "get": _list_operation("Channels", "Channel", filterset=None),
-            "post": {
-                "summary": "Create a channel (admin)",
-                "requestBody": _body("ChannelInput"),
-                "responses": {
-                    "201": _json(_ref("Channel")),
-                    "400": VALIDATION,
-                    "415": ERROR,
-                    **AUTH_ERRORS,
-                },
+        ("api.channel_list", "get"): _list_operation("Channels", "Channel", filterset=None),
+        ("api.channel_create", "post"): {
+            "summary": "Create a channel (admin)",
+            "requestBody": _body("ChannelInput"),
+            "responses": {
+                "201": _json(_ref("Channel")),
+                "400": VALIDATION,
+                "415": ERROR,
+                **AUTH_ERRORS,
             },
         },
-        "/api/v1/orders/": {
-            "get": _list_operation("Orders, paged and filtered", "Order", OrderFilterSet),
-            "post": {
-                "summary": "Ingest an order and upsert its buyer (201 new, 200 known)",
-                "requestBody": _body("OrderInput"),
-                "responses": {
-                    "201": _json(_ref("Order")),
-                    "200": _json(_ref("Order")),
-                    "400": VALIDATION,
-                    "415": ERROR,
-                    **AUTH_ERRORS,
-                },
+        ("api.order_list", "get"): _list_operation(
+            "Orders, paged and filtered", "Order", OrderFilterSet
+        ),
+        ("api.order_ingest", "post"): {
+            "summary": "Ingest an order and upsert its buyer (201 new, 200 known)",
+            "requestBody": _body("OrderInput"),
+            "responses": {
+                "201": _json(_ref("Order")),
+                "200": _json(_ref("Order")),
+                "400": VALIDATION,
+                "415": ERROR,
+                **AUTH_ERRORS,
             },
         },
-        "/api/v1/orders/{pk}/": {"parameters": [PK], "get": _read_operation("One order", "Order")},
-        "/api/v1/channels/{pk}/": {
-            "parameters": [PK],
-            "get": _read_operation("One channel", "Channel"),
-        },
-        "/api/v1/auth/login/": {
-            "post": {
-                "summary": "A token for an email and password",
-                "security": [],
-                "requestBody": _body("Login"),
-                "responses": {
-                    "200": _json(_ref("Token")),
-                    "400": VALIDATION,
-                    "415": ERROR,
-                    "429": ERROR,
-                },
-            }
+        ("api.order_detail", "get"): _read_operation("One order", "Order"),
+        ("api.channel_detail", "get"): _read_operation("One channel", "Channel"),
+        ("api.login", "post"): {
+            "summary": "A token for an email and password",
+            "security": [],
+            "requestBody": _body("Login"),
+            "responses": {
+                "200": _json(_ref("Token")),
+                "400": VALIDATION,
+                "415": ERROR,
+                "429": ERROR,
+            },
         },
     }
 
@@ -276,7 +266,10 @@ def _order_input() -> dict[str, Any]:
     return order
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(url_map: Map | None = None) -> dict[str, Any]:
+    """The document for the ``api.*`` routes of ``url_map`` (the API blueprint's by default)."""
+    operations = {**_customer_operations(), **_other_operations()}
+    paths = paths_from_url_map(url_map or api_url_map(), operations, PATH_PARAMETERS)
     customer = _object(CUSTOMER_FIELDS, writable=False, required=True)
     detailed = _object(CUSTOMER_FIELDS, writable=False, required=True)
     detailed["properties"] = {
@@ -295,7 +288,7 @@ def openapi_document() -> dict[str, Any]:
             "Authenticate with `Authorization: Token <key>`.",
         },
         "security": [{"tokenAuth": []}],
-        "paths": _identify({**_customer_paths(), **_other_paths()}),
+        "paths": _identify(paths),
         "components": {
             "securitySchemes": {
                 "tokenAuth": {
@@ -352,10 +345,10 @@ def openapi_document() -> dict[str, Any]:
 @bp.route("/schema/", methods=["GET"], endpoint="schema")
 @requires("agent")
 def schema():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(current_app.url_map))
 
 
 @bp.route("/docs/", methods=["GET"], endpoint="docs")
 @role_required("agent")  # a page for people: signed-in staff, redirected to sign-in otherwise
 def docs():
-    return render_template("api/docs.html", doc=openapi_document())
+    return render_template("api/docs.html", doc=openapi_document(current_app.url_map))
