@@ -1,10 +1,11 @@
 """How the customer pages show values: times, days, field names, audit actions, JSON."""
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from backoffice.customers.declaration import label as field_label
+from backoffice.formatting import day, when
 
 ACTION_LABELS = {
     "create": "Created",
@@ -13,15 +14,6 @@ ACTION_LABELS = {
     "anonymize": "Anonymized",
     "export": "Exported",
 }
-
-
-def when(value: datetime | None) -> str:
-    """A moment to the minute, in UTC, saying so."""
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def day(value: date | datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d")
 
 
 def show(value: Any) -> str:
