@@ -115,9 +115,10 @@ def _has_null_character(req) -> bool:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from backoffice import listlinks
+    from backoffice import formatting, listlinks
     from backoffice.auth.access import can
 
     listlinks.register(app)
+    app.jinja_env.filters.update(formatting.TEMPLATE_FILTERS)
 
     app.jinja_env.globals["can"] = can
