@@ -23,7 +23,7 @@ class Schema:
     (the writable fields, none required)."""
 
     name: str
-    fields: Mapping[str, Any]  # Field specs, Schemas (nested objects), or JSON schemas
+    fields: Mapping[str, Any]  # Field specs, or Schemas (nested objects)
     mode: str = "read"
     required: bool = True  # as a field of another schema
     extra: Mapping[str, Any] = field(default_factory=dict)  # more JSON schema keywords
@@ -44,16 +44,12 @@ class Schema:
         schema: dict[str, Any] = {"type": "object", **self.extra}
         if not chosen:
             return schema
-        schema["properties"] = {n: _property(f) for n, f in chosen.items()}
+        schema["properties"] = {n: f.json_schema() for n, f in chosen.items()}
         if self.mode == "read":
             schema["required"] = list(chosen)
         elif self.mode == "input":
             schema["required"] = [n for n, f in chosen.items() if f.required]
         return schema
-
-
-def _property(spec: Any) -> dict[str, Any]:
-    return spec if isinstance(spec, dict) else spec.json_schema()
 
 
 def _chars(*names: str) -> dict[str, Field]:
