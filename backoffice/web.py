@@ -53,14 +53,12 @@ class DatabaseIdConverter(IntegerConverter):
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     from backoffice.api import bp as api_bp
-    from backoffice.auth.views import bp as auth_bp
-    from backoffice.customers.views import bp as customers_bp
-    from backoffice.main.views import bp as main_bp
+    from backoffice.features import feature_modules
 
-    app.register_blueprint(api_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(customers_bp)
+    app.register_blueprint(api_bp)  # with every feature's API routes (backoffice/api/__init__.py)
+    for views in feature_modules("views"):
+        if hasattr(views, "bp"):
+            app.register_blueprint(views.bp)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -117,9 +115,10 @@ def _has_null_character(req) -> bool:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from backoffice import listlinks
+    from backoffice import formatting, listlinks
     from backoffice.auth.access import can
 
     listlinks.register(app)
+    app.jinja_env.filters.update(formatting.TEMPLATE_FILTERS)
 
     app.jinja_env.globals["can"] = can

@@ -1,13 +1,14 @@
 """The migrations build exactly the schema the models describe."""
 
+from datetime import UTC, datetime
+
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import MetaData, Table, insert, text
 
 from backoffice import create_app
 from backoffice.extensions import db, schema_metadata
-from tests.builders import make_channel, make_customer
 from tests.conftest import base_config
 
 
@@ -27,10 +28,7 @@ def test_an_analyzed_sqlite_database_gets_statistics_for_the_new_list_index(tmp_
     app = create_app(base_config(url))
     with app.app_context():
         flask_migrate.upgrade(revision="0003")
-        channel = make_channel()
-        for n in range(20):
-            make_customer(channel, channel_code=f"c{n}")
-        db.session.commit()
+        _insert_customers_at_0003(20)
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         flask_migrate.upgrade()
@@ -39,3 +37,36 @@ def test_an_analyzed_sqlite_database_gets_statistics_for_the_new_list_index(tmp_
         ).scalar_one_or_none()
         db.engine.dispose()
     assert stats is not None and stats.startswith("20 ")
+
+
+def _insert_customers_at_0003(count: int) -> None:
+    """``count`` customers written into the tables as revision 0003 left them (reflected, not
+    the models: a column added later does not exist yet)."""
+    now = datetime.now(UTC)
+    tables = MetaData()
+    channels = Table("channels", tables, autoload_with=db.engine)
+    customers = Table("customers", tables, autoload_with=db.engine)
+    channel = {"name": "Market", "channel_type": "marketplace", "is_active": True}
+    channel_id = db.session.execute(
+        insert(channels).values(**channel, created_date=now, modified_date=now)
+    ).inserted_primary_key[0]
+    flags = dict.fromkeys(("is_active", "email_allowed", "sms_allowed", "call_allowed"), True)
+    json_columns = ("extra_field", "attributes", "attributes_kwargs", "localized_attributes")
+    documents = {name: {} for name in (*json_columns, "localized_attributes_kwargs")}
+    rows = [
+        {
+            "channel_id": channel_id,
+            "channel_code": f"c{n}",
+            "email": f"c{n}@example.com",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "created_date": now,
+            "modified_date": now,
+            "version": 1,
+            **flags,
+            **documents,
+        }
+        for n in range(count)
+    ]
+    db.session.execute(insert(customers), rows)
+    db.session.commit()

@@ -31,18 +31,17 @@ from backoffice.customers.reads import (
     customer_history,
     quick_search_results,
 )
+from backoffice.customers.sections import section_variables
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.filtering import FilterError
-from backoffice.orders.queries import customer_orders, orders_info
-from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
+from backoffice.pagination import InvalidPage, parse_limit
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 bp.record_once(lambda state: state.app.jinja_env.globals.update(consent_fields=CONSENT_FIELDS))
 
-ORDERS_PER_PAGE = 10
 SEARCH_LIMIT = 20
 DUPLICATE = "Another customer of this channel already has this channel code."
 ANONYMIZED = "This customer has been anonymized: their data can no longer be changed."
@@ -118,18 +117,12 @@ def search():
 @role_required("agent")
 def detail(pk: int):
     customer = db.get_or_404(Customer, pk)
-    try:
-        number = parse_page_number(request.args.get("orders_page"))
-        orders = customer_orders(customer, number, ORDERS_PER_PAGE)
-    except InvalidPage:
-        abort(404)
     return render_template(
         "customers/detail.html",
         customer=customer,
-        info=orders_info([customer.id])[customer.id],
-        orders=orders,
         history=customer_history(customer),
         consents_form=ConsentsForm(obj=customer),
+        **section_variables(customer, request.args),
     )
 
 
