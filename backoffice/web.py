@@ -10,6 +10,7 @@ from backoffice.config import ROOT
 from backoffice.database import configure_engines, reset_write_intent, set_write_intent
 from backoffice.extensions import cache, csrf, db, limiter, login_manager, migrate
 from backoffice.requestlog import init_request_log
+from backoffice.sessions import SessionInterface
 from backoffice.types import MAX_ID
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -30,12 +31,23 @@ def init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     cache.init_app(app)
+    app.session_interface = SessionInterface()
     limiter.init_app(app)
+    _check_limits_in_views_only(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+
+def _check_limits_in_views_only(app: Flask) -> None:
+    """Drop Flask-Limiter's check before every request when no default or application limit
+    is set: it only finds that most routes have no limit. The throttled views (sign-in) check
+    their limits themselves when they run (the decorator's own check)."""
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 class DatabaseIdConverter(IntegerConverter):
