@@ -47,7 +47,9 @@ def _check_limits_in_views_only(app: Flask) -> None:
     their limits themselves when they run (the decorator's own check)."""
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         return
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # not there with RATELIMIT_ENABLED=False
+        hooks.remove(limiter._check_request_limit)
 
 
 class DatabaseIdConverter(IntegerConverter):
