@@ -51,11 +51,12 @@ def _free_port() -> int:
 
 
 class Browser(requests.Session):
-    """A browser: keeps its cookies, sends them to both instances (one site to it)."""
+    """A browser: keeps its cookies, sends them to both instances (one site to it); answers
+    are seen as sent (a redirect to the sign-in page is not followed)."""
 
     def request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", TIMEOUT)
-        kwargs.setdefault("allow_redirects", False)
+        kwargs["allow_redirects"] = False  # get() passes True itself
         return super().request(method, url, **kwargs)
 
 
