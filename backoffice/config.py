@@ -57,6 +57,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_CONNECT_TIMEOUT": 5,  # PostgreSQL: a host that does not answer (seconds, >= 2)
     # Host names this server answers to (Flask checks them); None: the loopback names.
     "TRUSTED_HOSTS": None,
+    # Proxies (load balancers) in front of the app that set X-Forwarded-For and -Proto: the
+    # client's address is read that many hops back (the sign-in throttle counts per address).
+    # 0: the connecting address is the client's; a forwarded header is ignored.
+    "TRUSTED_PROXIES": 0,
     # Days an API token lives from its creation; None: tokens live until revoked.
     "API_TOKEN_TTL_DAYS": None,
 }
@@ -73,6 +77,7 @@ ENVIRONMENT = {
     "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
     "API_TOKEN_TTL_DAYS": ("API_TOKEN_TTL_DAYS", lambda v: _whole_days("API_TOKEN_TTL_DAYS", v)),
     "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 
 
