@@ -35,6 +35,7 @@ from backoffice.fields import Field, validate
 from backoffice.filtering import FilterError
 from backoffice.orders.queries import orders_info
 from backoffice.pagination import InvalidPage
+from backoffice.people.related import related_records
 
 LIST = "/customers/"
 SCOPED = "/channel/<int:channel_id>/customers/"
@@ -104,6 +105,20 @@ def customer_detail_detailed(pk: int):
     return _with_etag(jsonify(body), customer)
 
 
+@bp.route(f"{LIST}<lookup:pk>/related/", methods=["GET"], endpoint="customer_related")
+@requires("agent")
+def customer_related(pk: int):
+    """The same person's other records: those sharing the email or phone key."""
+    customer = _customer_row_or_404(pk)
+    number, limit = page_params()
+    try:
+        page = related_records(customer, number, limit)
+    except InvalidPage as exc:
+        raise invalid_page() from exc
+    results = [{**customer_json(r.customer), "matched_on": r.matched_on} for r in page.items]
+    return page_response(page, results)
+
+
 # -- writing -----------------------------------------------------------------------------------
 
 
@@ -154,7 +169,12 @@ def customer_anonymize(pk: int):
 def customer_list_options(channel_id: int | None = None):
     name = "Customer Detailed" if request.path.endswith("/detailed/") else "Customer List"
     post = None if name == "Customer Detailed" else CUSTOMER_FIELDS
-    return options_response(name, filters=CustomerFilterSet.metadata(), post_fields=post)
+    return options_response(
+        name,
+        filters=CustomerFilterSet.metadata(),
+        search=CustomerFilterSet.search.metadata(),
+        post_fields=post,
+    )
 
 
 @bp.route(f"{LIST}<lookup:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")

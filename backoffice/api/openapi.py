@@ -61,6 +61,8 @@ def _filter_parameters(filterset: type[FilterSet] = CustomerFilterSet) -> list[d
         else:
             for lookup in (*spec.lookups, *spec.hidden_lookups):
                 params.append(_query(name if lookup == "exact" else f"{name}__{lookup}"))
+    if (search := filterset.search) is not None:  # as DRF's SearchFilter describes it
+        params.append({**_query(search.param), "description": search.description})
     return params
 
 
@@ -166,6 +168,11 @@ def _customer_operations() -> dict[tuple[str, str], dict[str, Any]]:
         ("api.customer_detail_detailed", "get"): _read_operation(
             "One customer with channel and orders_info", "CustomerDetailed"
         ),
+        ("api.customer_related", "get"): {
+            "summary": "The same person's other records: same email or phone, not anonymized",
+            "parameters": PAGE_PARAMETERS,
+            "responses": {"200": _json(_page_of("RelatedCustomer")), "404": ERROR, **AUTH_ERRORS},
+        },
         ("api.customer_anonymize", "post"): {
             "summary": "Erase the customer's personal data for good (supervisor)",
             "responses": {"200": _json(_ref("Customer")), "404": ERROR, **AUTH_ERRORS},
@@ -260,6 +267,16 @@ def _identify(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+def _related(customer: dict[str, Any]) -> dict[str, Any]:
+    """A customer and the keys it shares with the one asked about."""
+    matched = {"type": "array", "items": {"type": "string", "enum": ["email", "phone"]}}
+    return {
+        **customer,
+        "properties": {**customer["properties"], "matched_on": matched},
+        "required": [*customer["required"], "matched_on"],
+    }
+
+
 def _order_input() -> dict[str, Any]:
     order = _object(ORDER_FIELDS, writable=True, required=True)
     order["properties"]["customer"] = _object(ORDER_CUSTOMER_FIELDS, writable=True, required=True)
@@ -301,6 +318,7 @@ def openapi_document(url_map: Map | None = None) -> dict[str, Any]:
             "schemas": {
                 "Customer": customer,
                 "CustomerDetailed": detailed,
+                "RelatedCustomer": _related(customer),
                 "CustomerInput": _object(CUSTOMER_FIELDS, writable=True, required=True),
                 "CustomerPatch": _object(CUSTOMER_FIELDS, writable=True, required=False),
                 "Channel": _object(CHANNEL_FIELDS, writable=False, required=True),
