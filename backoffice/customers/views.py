@@ -36,6 +36,7 @@ from backoffice.extensions import db
 from backoffice.filtering import FilterError
 from backoffice.orders.queries import customer_orders, orders_info
 from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
+from backoffice.people.related import related_records
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
@@ -44,6 +45,7 @@ bp.record_once(lambda state: state.app.jinja_env.globals.update(consent_fields=C
 
 ORDERS_PER_PAGE = 10
 SEARCH_LIMIT = 20
+RELATED_LIMIT = 20
 DUPLICATE = "Another customer of this channel already has this channel code."
 ANONYMIZED = "This customer has been anonymized: their data can no longer be changed."
 
@@ -104,12 +106,13 @@ def search():
     if not term:
         return redirect(url_for(".list"))
     found = quick_search_results(term, SEARCH_LIMIT + 1)
-    if len(found) == 1:
-        return redirect(url_for(".detail", pk=found[0].id))
+    exact = [hit.customer for hit in found if hit.exact]
+    if len(found) == 1 or len(exact) == 1:
+        return redirect(url_for(".detail", pk=(exact or [found[0].customer])[0].id))
     return render_template(
         "customers/search.html",
         term=term,
-        customers=found[:SEARCH_LIMIT],
+        customers=[hit.customer for hit in found[:SEARCH_LIMIT]],
         more=len(found) > SEARCH_LIMIT,
     )
 
@@ -130,6 +133,7 @@ def detail(pk: int):
         orders=orders,
         history=customer_history(customer),
         consents_form=ConsentsForm(obj=customer),
+        related=related_records(customer, 1, RELATED_LIMIT),
     )
 
 
@@ -227,8 +231,11 @@ def _refuse_anonymized(customer: Customer) -> Response:
     return redirect(url_for(".detail", pk=customer.id))
 
 
-def _ordering() -> str:
-    return request.args.get("ordering") or querystring.DEFAULT_ORDERING
+def _ordering() -> str | None:
+    """The ordering asked for; without one, a search ranks its matches, else newest first."""
+    if request.args.get("ordering"):
+        return request.args["ordering"]
+    return None if request.args.get("search", "").strip() else querystring.DEFAULT_ORDERING
 
 
 def _page_size() -> int:
