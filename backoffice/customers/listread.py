@@ -153,12 +153,10 @@ def page_ids(filters: CustomerFilterSet, total: Any) -> Select:
         .subquery("matched")
     )
     adapt = ClauseAdapter(matched).traverse
-    first = (
-        select(matched.c.id)
-        .order_by(*(adapt(column) for column in order))
-        .limit(_limit_if(total <= FILTER_FIRST))
-        .offset(OFFSET)
-    )
+    first = select(matched.c.id).order_by(*(adapt(column) for column in order)).offset(OFFSET)
+    if filters.ranking and not filters.ordering:
+        return first.limit(LIMIT)  # a search's rank has no index to walk: always sorted
+    first = first.limit(_limit_if(total <= FILTER_FIRST))
     walk = walk.limit(_limit_if(total > FILTER_FIRST))
     # Each branch wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
     branches = (first.subquery("first"), walk.subquery("walk"))
