@@ -1,5 +1,7 @@
 """The search keys: Turkish folding, email and phone normalization, a name's words."""
 
+import random
+
 import pytest
 
 from backoffice.people.keys import (
@@ -7,6 +9,7 @@ from backoffice.people.keys import (
     email_key,
     fold,
     name_words,
+    parsed_phone_key,
     phone_key,
     phone_tail,
     turkish_lower,
@@ -85,3 +88,16 @@ def test_name_words_are_folded_and_split():
     ]
     assert name_words("", "", "") == []
     assert name_words(None, "İNCE", None) == ["ince"]
+
+
+def test_the_fast_path_reads_numbers_as_phonenumbers_does():
+    rng = random.Random(14)
+    for _ in range(2000):
+        digits = str(rng.randrange(10**9, 10**10))
+        prefix = rng.choice(["", "0", "+90", "0090", "+90 ", "0 ", "+1", "00", "9", "+"])
+        cut = [digits[:3], digits[3:6], digits[6:8], digits[8:]]
+        middle = rng.choice([" ", "-", ".", ""]).join(cut)
+        if rng.random() < 0.3:
+            middle = f"({cut[0]}) {''.join(cut[1:])}"
+        raw = prefix + middle + rng.choice(["", " ", " ext. 12"])
+        assert phone_key(raw) == parsed_phone_key(raw), raw
