@@ -36,7 +36,7 @@ def quick_search(term: str, limit: int = 20) -> Select:
     ranked = rank(parsed)
     return (
         select(Customer, ranked)
-        .where(matches(parsed))
+        .where(matches(parsed, db.session.get_bind().dialect.name))
         .order_by(ranked.desc(), Customer.created_date.desc(), Customer.id.desc())
         .limit(limit)
     )

@@ -19,8 +19,10 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     and_,
+    any_,
     case,
     cast,
+    func,
     intersect,
     literal,
     or_,
@@ -111,8 +113,12 @@ def matching_ids(term: SearchTerm):
     return branches[0] if len(branches) == 1 else union_all(*branches)
 
 
-def matches(term: SearchTerm) -> ColumnElement:
-    """The search as a WHERE clause: an uncorrelated IN, computed once."""
+def matches(term: SearchTerm, dialect: str) -> ColumnElement:
+    """The search as a WHERE clause, its ids computed once. PostgreSQL: ``id = ANY(ARRAY(…))``,
+    so the rows are read by their primary key whatever the planner guesses of the matches (an
+    IN may become a hash join over a scan of the table)."""
+    if dialect == "postgresql":
+        return Customer.id == any_(func.array(matching_ids(term).scalar_subquery()))
     return Customer.id.in_(matching_ids(term))
 
 

@@ -141,7 +141,7 @@ class FilterSet:
 
     def _parse_search(self, raw: str) -> None:
         try:
-            built = self.search.build(raw)
+            built = self.search.build(raw, self.context.dialect)
         except FilterValueError as exc:
             self.errors[self.search.param] = [str(exc)]
             return

@@ -14,7 +14,7 @@ MAX_TERM = 200  # characters: a name, an email or a phone number is far shorter
 
 class SearchFilter:
     """``parse`` reads a term (None: nothing to search), ``match`` gives the clause of the
-    rows it finds, ``order`` the ORDER BY that ranks them."""
+    rows it finds on a dialect, ``order`` the ORDER BY that ranks them."""
 
     param = "search"  # DRF's SEARCH_PARAM
     title = "Search"
@@ -23,19 +23,19 @@ class SearchFilter:
     def __init__(
         self,
         parse: Callable[[str], Any],
-        match: Callable[[Any], ColumnElement],
+        match: Callable[[Any, str], ColumnElement],
         order: Callable[[Any], Sequence[ColumnElement]],
     ):
         self.parse = parse
         self.match = match
         self.order = order
 
-    def build(self, raw: str) -> Built | None:
+    def build(self, raw: str, dialect: str) -> Built | None:
         """The term's clause; a blank term searches nothing (DRF's SearchFilter alike)."""
         if len(raw) > MAX_TERM:
             raise FilterValueError(f"Ensure this value has at most {MAX_TERM} characters.")
         term = self.parse(raw.replace("\x00", ""))
-        return None if term is None else Built(term, self.match(term))
+        return None if term is None else Built(term, self.match(term, dialect))
 
     def metadata(self) -> dict[str, str]:
         return {"param": self.param, "title": self.title, "description": self.description}

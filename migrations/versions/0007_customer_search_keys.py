@@ -39,7 +39,7 @@ POSTGRES_TRIGGERS = f"""
 CREATE FUNCTION {WORDS}_add() RETURNS trigger AS $$
 BEGIN
     INSERT INTO {WORDS} (word, customer_id)
-    SELECT DISTINCT w.word, i.id
+    SELECT w.word, i.id
     FROM inserted i, jsonb_array_elements_text(i.search_words::jsonb) AS w (word)
     WHERE i.search_words IS NOT NULL
     ON CONFLICT DO NOTHING;
@@ -51,7 +51,7 @@ CREATE FUNCTION {WORDS}_change() RETURNS trigger AS $$
 BEGIN
     DELETE FROM {WORDS} WHERE customer_id = OLD.id;
     INSERT INTO {WORDS} (word, customer_id)
-    SELECT DISTINCT w.word, NEW.id
+    SELECT w.word, NEW.id
     FROM jsonb_array_elements_text(NEW.search_words::jsonb) AS w (word)
     ON CONFLICT DO NOTHING;
     RETURN NULL;
