@@ -8,7 +8,8 @@ None once the customer is anonymized. ``customer_search_words`` is copied from
 PostgreSQL, one INSERT … SELECT per inserting statement (transition table) and a row trigger
 on a change of the words; SQLite, row triggers, as for customer_json_values (0005).
 
-Existing rows are filled in batches by id (keys computed in Python, written by executemany),
+Existing rows are filled in batches by id (keys computed in Python; on PostgreSQL written by
+one UPDATE … FROM unnest(…) a batch, on SQLite by executemany),
 then the indexes and the words table are built in one pass each: sorted, not a million
 random inserts. Orders get an index on ``number`` alone: the search finds an order number in
 any channel.
@@ -19,6 +20,7 @@ Revises: 0006b
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from backoffice.people.keys import KEY_COLUMNS, KEY_SOURCES, customer_keys
 
@@ -118,19 +120,41 @@ def _fill_keys(bind: sa.engine.Connection) -> None:
         .order_by(customers.c.id)
         .limit(BATCH)
     )
-    write = (
+    postgres = bind.dialect.name == "postgresql"
+    write = _batch_update(customers) if postgres else _row_update(customers)
+    after = 0
+    while rows := bind.execute(read, {"after": after}).mappings().all():
+        keys = [customer_keys(row) for row in rows]
+        if postgres:  # one statement a batch: the keys travel as arrays
+            params = {"ids": [row["id"] for row in rows]}
+            params |= {name: [k[name] for k in keys] for name in KEY_COLUMNS}
+        else:
+            params = [
+                {"_id": row["id"], **{f"_{k}": v for k, v in key.items()}}
+                for row, key in zip(rows, keys, strict=True)
+            ]
+        bind.execute(write, params)
+        after = rows[-1]["id"]
+
+
+def _row_update(customers: sa.TableClause) -> sa.Update:
+    return (
         sa.update(customers)
         .where(customers.c.id == sa.bindparam("_id"))
         .values({name: sa.bindparam(f"_{name}") for name in KEY_COLUMNS})
     )
-    after = 0
-    while rows := bind.execute(read, {"after": after}).mappings().all():
-        params = [
-            {"_id": row["id"], **{f"_{k}": v for k, v in customer_keys(row).items()}}
-            for row in rows
-        ]
-        bind.execute(write, params)
-        after = rows[-1]["id"]
+
+
+def _batch_update(customers: sa.TableClause) -> sa.Update:
+    """PostgreSQL: UPDATE … FROM unnest(ids, email_keys, …), a batch in one statement."""
+    arrays = [sa.bindparam("ids", type_=ARRAY(sa.Integer()))]
+    arrays += [sa.bindparam(name, type_=ARRAY(sa.Text())) for name in KEY_COLUMNS]
+    keys = sa.func.unnest(*arrays).table_valued("id", *KEY_COLUMNS).render_derived()
+    return (
+        sa.update(customers)
+        .where(customers.c.id == keys.c.id)
+        .values({name: keys.c[name] for name in KEY_COLUMNS})
+    )
 
 
 def upgrade():
