@@ -171,7 +171,12 @@ def _customer_operations() -> dict[tuple[str, str], dict[str, Any]]:
         ("api.customer_related", "get"): {
             "summary": "The same person's other records: same email or phone, not anonymized",
             "parameters": PAGE_PARAMETERS,
-            "responses": {"200": _json(_page_of("RelatedCustomer")), "404": ERROR, **AUTH_ERRORS},
+            "responses": {
+                "200": _json(_page_of("RelatedCustomer")),
+                "400": ERROR,  # a query string the app refuses (a NUL character)
+                "404": ERROR,
+                **AUTH_ERRORS,
+            },
         },
         ("api.customer_anonymize", "post"): {
             "summary": "Erase the customer's personal data for good (supervisor)",
