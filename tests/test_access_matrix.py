@@ -43,6 +43,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "api.customer_update": {"PUT": "agent", "PATCH": "agent"},
     "api.customer_detail_options": {"OPTIONS": "agent"},
     "api.customer_detail_detailed": {"GET": "agent"},
+    "api.customer_related": {"GET": "agent"},
     "api.customer_detailed_options": {"OPTIONS": "agent"},
     "api.customer_anonymize": {"POST": "supervisor"},
     "api.customer_export": {"GET": "supervisor"},

@@ -30,6 +30,7 @@ from backoffice.api.schemas import (
     CUSTOMER_DETAILED,
     CUSTOMER_INPUT,
     CUSTOMER_PATCH,
+    RELATED_CUSTOMER,
     customer_detailed_json,
     customer_json,
 )
@@ -47,6 +48,7 @@ from backoffice.customers.listread import (
     filters_select,
 )
 from backoffice.customers.models import Customer
+from backoffice.customers.related import related_records
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.fields import Field, validate
@@ -100,6 +102,9 @@ REPLACED = _write(
 )
 SCOPED_REPLACED = _write("Replace a customer of this channel", CUSTOMER_PATCH, "200")
 PATCHED = _write("Change some fields of a customer", CUSTOMER_PATCH, "200")
+RELATED = page_operation(
+    "The same person's other records: same email or phone, not anonymized", RELATED_CUSTOMER
+)
 ANONYMIZED = operation(
     "Erase the customer's personal data for good (supervisor)", {"200": CUSTOMER, "404": ERROR}
 )
@@ -176,6 +181,21 @@ def customer_detail_detailed(pk: int):
     return _with_etag(jsonify(body), customer)
 
 
+@bp.route(f"{LIST}<lookup:pk>/related/", methods=["GET"], endpoint="customer_related")
+@documented("customer_related", "get", RELATED)
+@requires("agent")
+def customer_related(pk: int):
+    """The same person's other records: those sharing the email or phone key."""
+    customer = _customer_row_or_404(pk)
+    number, limit = page_params()
+    try:
+        page = related_records(customer, number, limit)
+    except InvalidPage as exc:
+        raise invalid_page() from exc
+    results = [{**customer_json(r.customer), "matched_on": r.matched_on} for r in page.items]
+    return page_response(page, results)
+
+
 # -- writing -----------------------------------------------------------------------------------
 
 
@@ -233,7 +253,12 @@ def customer_anonymize(pk: int):
 def customer_list_options(channel_id: int | None = None):
     name = "Customer Detailed" if request.path.endswith("/detailed/") else "Customer List"
     post = None if name == "Customer Detailed" else CUSTOMER_FIELDS
-    return options_response(name, filters=CustomerFilterSet.metadata(), post_fields=post)
+    return options_response(
+        name,
+        filters=CustomerFilterSet.metadata(),
+        search=CustomerFilterSet.search.metadata(),
+        post_fields=post,
+    )
 
 
 @bp.route(f"{LIST}<lookup:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")

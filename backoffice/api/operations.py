@@ -52,6 +52,17 @@ class Schema:
         return schema
 
 
+@dataclass(frozen=True)
+class Strings:
+    """A read-only array of strings, each one of ``choices`` (no Field kind is a list)."""
+
+    choices: tuple[str, ...]
+    read_only = True
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "enum": list(self.choices)}}
+
+
 def _chars(*names: str) -> dict[str, Field]:
     return {name: Field(name, "char") for name in names}
 
@@ -159,6 +170,8 @@ def filter_parameters(filters: type[FilterSet]) -> list[dict[str, Any]]:
         else:
             for lookup in (*spec.lookups, *spec.hidden_lookups):
                 params.append(query(name if lookup == "exact" else f"{name}__{lookup}"))
+    if (search := filters.search) is not None:  # as DRF's SearchFilter describes it
+        params.append({**query(search.param), "description": search.description})
     return params
 
 

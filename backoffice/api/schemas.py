@@ -3,7 +3,7 @@ schemas the OpenAPI document describes them with."""
 
 from typing import Any
 
-from backoffice.api.operations import Schema
+from backoffice.api.operations import Schema, Strings
 from backoffice.channels.models import CHANNEL_TYPES, Channel
 from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.customers.models import Customer
@@ -37,6 +37,10 @@ CHANNEL_INPUT = Schema("ChannelInput", CHANNEL_FIELDS, mode="input")
 CUSTOMER = Schema("Customer", CUSTOMER_FIELDS)
 CUSTOMER_INPUT = Schema("CustomerInput", CUSTOMER_FIELDS, mode="input")
 CUSTOMER_PATCH = Schema("CustomerPatch", CUSTOMER_FIELDS, mode="patch")
+# A record of the same person elsewhere, and the keys it shares (``related/``).
+RELATED_CUSTOMER = Schema(
+    "RelatedCustomer", {**CUSTOMER_FIELDS, "matched_on": Strings(("email", "phone"))}
+)
 # CustomerDetailedSerializer: the channel nested, plus orders_info.
 CUSTOMER_DETAILED = Schema(
     "CustomerDetailed",

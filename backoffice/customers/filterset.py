@@ -13,6 +13,7 @@ from backoffice.customers.models import (
     Customer,
     customer_json_values,
 )
+from backoffice.customers.search import CUSTOMER_SEARCH
 from backoffice.filtering import (
     BooleanFilter,
     CharFilter,
@@ -111,3 +112,4 @@ class CustomerFilterSet(FilterSet):
         "gender": Customer.gender,
     }
     tiebreaker = "id"
+    search = CUSTOMER_SEARCH

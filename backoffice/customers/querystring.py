@@ -23,7 +23,7 @@ UNTIL = {"created_until": "created_date__lt", "modified_until": "modified_date__
 ATTRIBUTE = "attributes__"
 
 # Filters that are no declared field, and the word a JSON key's chip starts with.
-OTHER_LABELS = {"id": "Id", "mapping": "Mapping"}
+OTHER_LABELS = {"id": "Id", "mapping": "Mapping", "search": "Search"}
 KEY_WORDS = {"attributes": "Attribute", "extra_field": "Extra field", "mapping": "Mapping"}
 DATES = {"created_date", "modified_date", "date_joined", "date_of_birth"}
 DATE_WORDS = {"gt": "after", "gte": "from", "lt": "before", "lte": "until", "date": "on"}

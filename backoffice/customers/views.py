@@ -31,6 +31,7 @@ from backoffice.customers.reads import (
     customer_history,
     quick_search_results,
 )
+from backoffice.customers.related import related_records
 from backoffice.customers.sections import section_variables
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
@@ -43,6 +44,7 @@ for _name, _filter in TEMPLATE_FILTERS.items():
 bp.record_once(lambda state: state.app.jinja_env.globals.update(consent_fields=CONSENT_FIELDS))
 
 SEARCH_LIMIT = 20
+RELATED_LIMIT = 20
 DUPLICATE = "Another customer of this channel already has this channel code."
 ANONYMIZED = "This customer has been anonymized: their data can no longer be changed."
 
@@ -103,12 +105,13 @@ def search():
     if not term:
         return redirect(url_for(".list"))
     found = quick_search_results(term, SEARCH_LIMIT + 1)
-    if len(found) == 1:
-        return redirect(url_for(".detail", pk=found[0].id))
+    exact = [hit.customer for hit in found if hit.exact]
+    if len(found) == 1 or len(exact) == 1:
+        return redirect(url_for(".detail", pk=(exact or [found[0].customer])[0].id))
     return render_template(
         "customers/search.html",
         term=term,
-        customers=found[:SEARCH_LIMIT],
+        customers=[hit.customer for hit in found[:SEARCH_LIMIT]],
         more=len(found) > SEARCH_LIMIT,
     )
 
@@ -122,6 +125,7 @@ def detail(pk: int):
         customer=customer,
         history=customer_history(customer),
         consents_form=ConsentsForm(obj=customer),
+        related=related_records(customer, 1, RELATED_LIMIT),
         **section_variables(customer, request.args),
     )
 
@@ -220,8 +224,11 @@ def _refuse_anonymized(customer: Customer) -> Response:
     return redirect(url_for(".detail", pk=customer.id))
 
 
-def _ordering() -> str:
-    return request.args.get("ordering") or querystring.DEFAULT_ORDERING
+def _ordering() -> str | None:
+    """The ordering asked for; without one, a search ranks its matches, else newest first."""
+    if request.args.get("ordering"):
+        return request.args["ordering"]
+    return None if request.args.get("search", "").strip() else querystring.DEFAULT_ORDERING
 
 
 def _page_size() -> int:

@@ -1,4 +1,5 @@
-"""The orders on the pages: a customer's order totals and orders, on the customer's page."""
+"""The orders on the pages: a customer's order totals and orders, on the customer's page; and
+the order number, for the customer search."""
 
 from typing import Any
 
@@ -6,11 +7,15 @@ from flask import abort
 from werkzeug.datastructures import MultiDict
 
 from backoffice.customers.models import Customer
+from backoffice.customers.search import code_source
 from backoffice.customers.sections import customer_page_section
+from backoffice.orders.models import Order
 from backoffice.orders.queries import customer_orders, orders_info
 from backoffice.pagination import InvalidPage, parse_page_number
 
 ORDERS_PER_PAGE = 10
+
+code_source(Order.customer_id, Order.number)
 
 
 @customer_page_section
