@@ -4,6 +4,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.auth.models import ApiToken, User
 from backoffice.channels.models import Channel, IntegrationMapping
 from backoffice.customers.models import Customer, CustomerCount
+from backoffice.jobs.models import Job
 from backoffice.orders.models import Order
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Customer",
     "CustomerCount",
     "IntegrationMapping",
+    "Job",
     "Order",
     "User",
 ]

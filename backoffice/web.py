@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 from backoffice.config import ROOT
 from backoffice.database import configure_engines, reset_write_intent, set_write_intent
 from backoffice.extensions import cache, csrf, db, limiter, login_manager, migrate
+from backoffice.jobs import queue as jobs_queue
 from backoffice.requestlog import init_request_log
 from backoffice.types import MAX_ID
 
@@ -32,6 +33,7 @@ def init_extensions(app: Flask) -> None:
     cache.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    jobs_queue.configure(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
@@ -54,13 +56,17 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     from backoffice.api import bp as api_bp
     from backoffice.auth.views import bp as auth_bp
+    from backoffice.consents.views import bp as consents_bp
     from backoffice.customers.views import bp as customers_bp
+    from backoffice.jobs.views import bp as jobs_bp
     from backoffice.main.views import bp as main_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(jobs_bp)
+    app.register_blueprint(consents_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
