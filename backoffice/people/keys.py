@@ -1,0 +1,85 @@
+"""Search keys: names folded the Turkish and forgiving way, the email casefolded, the phone E.164.
+
+Every key is a pure function of a customer's values, so each write path computes the same keys
+and an erased value erases its key.
+"""
+
+import re
+import unicodedata
+
+import phonenumbers
+
+DEFAULT_REGION = "TR"
+MAX_WORD = 64  # longer words are cut: a prefix this long identifies anyone
+# Letters NFKD leaves whole: folded by hand (the dotless ı is the Turkish one).
+_LETTERS = str.maketrans(
+    {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"}
+)
+_WORD_SEPARATORS = re.compile(r"[\s,]+")
+_WORD_PARTS = re.compile(r"[-'’._+]+")
+_PHONE_TERM = re.compile(r"[\d\s()+\-./]+")
+MIN_PHONE_DIGITS = 7
+
+
+def turkish_lower(text: str) -> str:
+    """Lower case by Turkish rules: ``İ`` → ``i``, ``I`` → ``ı`` (``IŞIK`` → ``ışık``)."""
+    return text.replace("İ", "i").replace("I", "ı").lower()
+
+
+def fold(text: str) -> str:
+    """Lower case the Turkish way, then drop the marks: ``ı I İ i`` alike, ``ş`` → ``s``,
+    ``é`` → ``e``, ``ß`` → ``ss`` (``İSTANBUL`` and ``Istanbul`` → ``istanbul``)."""
+    decomposed = unicodedata.normalize("NFKD", turkish_lower(text))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.casefold().translate(_LETTERS)
+
+
+def email_key(email: str | None) -> str | None:
+    """The whole address, stripped and casefolded; None when there is none."""
+    key = (email or "").strip().casefold()
+    return key or None
+
+
+def phone_key(raw: str | None) -> str | None:
+    """The number as E.164 (``+905344149106``), read as Turkish unless it says otherwise;
+    None when it is no possible phone number."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_tail(key: str | None) -> str | None:
+    """The E.164 digits reversed: a number's last digits become a prefix an index finds."""
+    return key[1:][::-1] if key else None
+
+
+def digits_tail(term: str) -> str | None:
+    """The term's digits reversed when the term reads as (the end of) a phone number."""
+    if not _PHONE_TERM.fullmatch(term):
+        return None
+    digits = re.sub(r"\D", "", term)
+    return digits[::-1] if len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, split on whitespace and commas."""
+    return [w[:MAX_WORD] for w in _WORD_SEPARATORS.split(fold(text)) if w]
+
+
+def name_words(first: str | None, last: str | None, email: str | None) -> list[str]:
+    """The folded words a name search finds a customer by: those of the first and last name
+    and the email's local part, each also split at hyphens, apostrophes and dots."""
+    local = (email or "").strip().rpartition("@")[0] or (email or "").strip()
+    found: dict[str, None] = {}
+    for word in words(f"{first or ''} {last or ''} {local}"):
+        found[word] = None
+        for part in _WORD_PARTS.split(word):
+            if part:
+                found[part] = None
+    return list(found)
