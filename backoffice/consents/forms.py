@@ -5,14 +5,14 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from backoffice.consents.bulk import selection_query
 from backoffice.customers.declaration import CONSENT_FIELDS, label
 from backoffice.customers.forms import CheckboxesField
 
-CONSENT_CHOICES = [(name, label(name)) for name in CONSENT_FIELDS]
+CONSENT_CHOICES = [SelectChoice(name, label(name)) for name in CONSENT_FIELDS]
 # Rows a person can tick: a few pages' worth; more is "all matching".
 MAX_SELECTED = 1000
 
@@ -21,12 +21,15 @@ class BulkConsentForm(FlaskForm):
     consent = SelectField("Consent", choices=CONSENT_CHOICES, validators=[InputRequired()])
     value = RadioField(
         "Change",
-        choices=[("false", "Withdraw"), ("true", "Allow")],
+        choices=[SelectChoice("false", "Withdraw"), SelectChoice("true", "Allow")],
         validators=[InputRequired(message="Choose withdraw or allow.")],
     )
     scope = RadioField(
         "Customers",
-        choices=[("selected", "The selected rows"), ("all", "All customers matching the filters")],
+        choices=[
+            SelectChoice("selected", "The selected rows"),
+            SelectChoice("all", "All customers matching the filters"),
+        ],
         default="selected",
         validators=[InputRequired()],
     )
@@ -66,4 +69,4 @@ class OptOutForm(FlaskForm):
 
     def __init__(self, channels: Iterable[Any], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.channels.choices = [(channel.id, channel.name) for channel in channels]
+        self.channels.choices = [SelectChoice(channel.id, channel.name) for channel in channels]

@@ -26,7 +26,10 @@ bp.record_once(
 def bulk_change():
     """GET: what the change would do, and its confirm button; POST: run it."""
     confirming = request.method == "POST"
-    form = BulkConsentForm(request.form if confirming else request.args, meta={"csrf": confirming})
+    if confirming:
+        form = BulkConsentForm()
+    else:
+        form = BulkConsentForm(request.args, meta={"csrf": False})
     plan = None
     if form.validate():
         try:
