@@ -26,10 +26,8 @@ bp.record_once(
 def bulk_change():
     """GET: what the change would do, and its confirm button; POST: run it."""
     confirming = request.method == "POST"
-    if confirming:
-        form = BulkConsentForm()
-    else:
-        form = BulkConsentForm(request.args, meta={"csrf": False})
+    # The GET shows counts only: no token needed; the POST (the change) checks it.
+    form = BulkConsentForm() if confirming else BulkConsentForm(request.args, meta={"csrf": False})
     plan = None
     if form.validate():
         try:
