@@ -4,8 +4,11 @@ Every key is a pure function of a customer's values, so each write path computes
 and an erased value erases its key.
 """
 
+import json
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 import phonenumbers
 
@@ -83,3 +86,34 @@ def name_words(first: str | None, last: str | None, email: str | None) -> list[s
             if part:
                 found[part] = None
     return list(found)
+
+
+# -- a customer's stored keys ------------------------------------------------------------------
+
+KEY_SOURCES = ("first_name", "last_name", "email", "phone_number")
+KEY_COLUMNS = ("email_key", "phone_key", "phone_tail", "search_words")
+
+
+def customer_keys(values: Mapping[str, Any]) -> dict[str, str | None]:
+    """The key columns of a customer row with ``values`` (KEY_SOURCES and ``anonymized_at``):
+    all None for an anonymized customer, whose keys are erased with its values.
+
+    ``search_words`` is the JSON array of ``name_words``; triggers copy it into the indexed
+    ``customer_search_words`` table."""
+    if values.get("anonymized_at") is not None:
+        return dict.fromkeys(KEY_COLUMNS)
+    phone = phone_key(values.get("phone_number"))
+    found = name_words(values.get("first_name"), values.get("last_name"), values.get("email"))
+    return {
+        "email_key": email_key(values.get("email")),
+        "phone_key": phone,
+        "phone_tail": phone_tail(phone),
+        "search_words": json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+        if found
+        else None,
+    }
+
+
+def stored_word(word: str) -> str:
+    """A word as ``search_words`` holds it (JSON), to find it there whole."""
+    return json.dumps(word, ensure_ascii=False)
