@@ -1,7 +1,7 @@
 """Background jobs: one row per job, its progress, outcome and (for an upload) its input.
 
-Revision ID: 0007j
-Revises: 0006b
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from sqlalchemy.dialects import postgresql
 
 import backoffice.types
 
-revision = "0007j"
-down_revision = "0006b"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
