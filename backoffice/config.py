@@ -70,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_INLINE_LIMIT": 500,
     # An opt-out list upload may be this large (a million lines of emails: ~30 MB).
     "OPTOUT_MAX_BYTES": 64 * 1024 * 1024,
+    "OPTOUT_MAX_LINES": 1_000_000,
 }
 
 # Environment variable -> setting, with the conversion the value needs.

@@ -22,7 +22,6 @@ from backoffice.jobs.runner import JobError, Progress, kind
 from backoffice.people.keys import email_key, phone_key
 
 KIND = "consents.optout"
-MAX_LINES = 1_000_000
 MAX_LINE_CHARS = 1000
 # Header names of the columns a CSV's values are read from.
 EMAIL_HEADERS = frozenset({"email", "e-mail", "email_address", "mail", "eposta", "e-posta"})
@@ -46,8 +45,9 @@ def read_lines(data: bytes) -> Iterator[Line]:
     """The file's lines with their keys; blank lines and a CSV's header are left out."""
     text = _decode(data)
     raw = text.splitlines()
-    if len(raw) > MAX_LINES:
-        raise OptOutFileError(f"The file has {len(raw):,} lines; at most {MAX_LINES:,} are read.")
+    most = current_app.config["OPTOUT_MAX_LINES"]
+    if len(raw) > most:
+        raise OptOutFileError(f"The file has {len(raw):,} lines; at most {most:,} are read.")
     columns = _csv_columns(raw[0]) if raw else None
     if columns is None:
         for number, value in enumerate(raw, 1):

@@ -48,17 +48,26 @@ def worded(exc: FilterError) -> str:
     return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.errors.items())
 
 
+@bp.before_app_request
+def _allow_large_lists() -> None:
+    """An opt-out list may be far larger than other requests; set before any hook reads the
+    form (blueprints are registered, with this hook, before the app's own hooks)."""
+    if request.endpoint == "consents.optout":
+        request.max_content_length = current_app.config["OPTOUT_MAX_BYTES"]
+
+
 @bp.route("/optout", methods=["GET", "POST"], endpoint="optout")
 @role_required("supervisor")
 def optout_upload():
-    request.max_content_length = current_app.config["OPTOUT_MAX_BYTES"]
     form = OptOutForm(all_channels())
     if form.validate_on_submit():
         upload = form.file.data
+        with upload.stream as stream:
+            data = stream.read()
         target = dict.fromkeys(form.consents.data, False)
         try:
             job = optout.prepare(
-                upload.read(), upload.filename or "upload", target, form.channels.data, current_user
+                data, upload.filename or "upload", target, form.channels.data, current_user
             )
         except optout.OptOutFileError as exc:
             form.file.errors.append(str(exc))
