@@ -53,7 +53,9 @@ def _app_context():
     return _worker_app.app_context()
 
 
-@huey.task(name="backoffice.run_job")
+# A job's own failure is recorded on the job (runner.run); what escapes is the database
+# failing to claim or close it: Huey tries again.
+@huey.task(name="backoffice.run_job", retries=3, retry_delay=10)
 def run_job(job_id: int) -> None:
     from backoffice.jobs import runner
 
