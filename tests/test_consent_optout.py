@@ -32,7 +32,9 @@ def people(channel):
         "ann": make_customer(
             channel, email="ann@example.com", email_allowed=True, sms_allowed=True
         ),
-        "ann2": make_customer(other, email="Ann@Example.com", email_allowed=True),
+        "ann2": make_customer(
+            other, email="Ann@Example.com", phone_number=None, email_allowed=True
+        ),
         "phone": make_customer(channel, phone_number="+905321112233", email_allowed=True),
         "bystander": make_customer(channel, email="bob@example.com", email_allowed=True),
         "other": other,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import false, select, union_all
 
 from backoffice.consents.bulk import job_context
 from backoffice.customers.consents import Counts, apply_consents, check_target, needs_change
@@ -105,9 +105,12 @@ def _matching(lines: list[Line], channels: list[int]) -> list[Any]:
     """SQL: the customers any of ``lines`` names, in ``channels`` (none: all)."""
     emails = {line.email for line in lines if line.email}
     phones = {line.phone for line in lines if line.phone}
-    keys = [Customer.email_key.in_(emails)] if emails else []
-    keys += [Customer.phone_key.in_(phones)] if phones else []
-    return [or_(*keys), *_channel_clause(channels)] if keys else [False]
+    found = [select(Customer.id).where(Customer.email_key.in_(emails))] if emails else []
+    found += [select(Customer.id).where(Customer.phone_key.in_(phones))] if phones else []
+    if not found:
+        return [false()]
+    # A union of two index lookups: SQLite plans "email_key IN … OR phone_key IN …" as a scan.
+    return [Customer.id.in_(union_all(*found)), *_channel_clause(channels)]
 
 
 def _matched_lines(lines: list[Line], channels: list[int]) -> int:
@@ -115,8 +118,8 @@ def _matched_lines(lines: list[Line], channels: list[int]) -> int:
     found = db.session.execute(
         select(Customer.email_key, Customer.phone_key).where(*_matching(lines, channels))
     ).all()
-    emails = {row.email_key for row in found}
-    phones = {row.phone_key for row in found}
+    emails = {row.email_key for row in found} - {None}
+    phones = {row.phone_key for row in found} - {None}
     return sum(1 for line in lines if line.email in emails or line.phone in phones)
 
 
