@@ -63,12 +63,17 @@ def apply_consents(
     if not rows:
         return Counts(), None
     events, changed_ids, anonymized = [], [], 0
+    # rules.diff once per distinct state of the consents (at most eight), its dict shared by
+    # the events of that state (record_events then encodes it once).
+    changes_from: dict[tuple, dict] = {}
     for row in rows:
         if row.anonymized_at is not None:
             anonymized += 1
             continue
-        changes = diff(SimpleNamespace(**row._mapping), target)
-        if changes:
+        old = tuple(row[3:])
+        if old not in changes_from:
+            changes_from[old] = diff(SimpleNamespace(**dict(zip(target, old, strict=True))), target)
+        if changes := changes_from[old]:
             changed_ids.append(row.id)
             events.append(change_event(row.id, row.version + 1, changes))
     if changed_ids:
