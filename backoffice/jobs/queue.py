@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, has_app_context
 from huey import Huey
+from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 huey = Huey("backoffice", results=False, storage_class=MemoryStorage)
@@ -38,11 +39,12 @@ def storage_for(url: str | None, instance: Path) -> tuple[type, dict]:
     )
 
 
-def serve(app: Flask, workers: int) -> None:
-    """Run a Huey consumer in this process until it is stopped (SIGINT / SIGTERM)."""
+def consumer(app: Flask, workers: int) -> Consumer:
+    """A Huey consumer whose tasks run in ``app``: ``.run()`` blocks until SIGINT / SIGTERM
+    (``flask jobs worker``); ``.start()`` / ``.stop()`` run it beside other work (tests)."""
     global _worker_app
     _worker_app = app
-    huey.create_consumer(workers=workers, worker_type="thread").run()
+    return huey.create_consumer(workers=workers, worker_type="thread")
 
 
 def _app_context():
