@@ -91,7 +91,8 @@ def baseline_optout(keys: list[tuple[str, str]]) -> tuple[float, int]:
             text(
                 "UPDATE customers SET email_allowed = false, sms_allowed = false, "
                 "version = version + 1, modified_date = CURRENT_TIMESTAMP "
-                "WHERE (email_key IN :emails OR phone_key IN :phones) AND anonymized_at IS NULL "
+                "WHERE id IN (SELECT id FROM customers WHERE email_key IN :emails UNION ALL "
+                "SELECT id FROM customers WHERE phone_key IN :phones) AND anonymized_at IS NULL "
                 "AND (email_allowed <> false OR sms_allowed <> false) RETURNING id, version"
             ).bindparams(_expanding("emails"), _expanding("phones")),
             {"emails": emails or [""], "phones": phones or [""]},

@@ -3,6 +3,7 @@ customer (optionally of some channels), previewed, then applied as a job in line
 
 import csv
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from sqlalchemy import false, select, union_all
 from backoffice.consents.bulk import job_context
 from backoffice.customers.consents import Counts, apply_consents, check_target, needs_change
 from backoffice.customers.models import Customer
+from backoffice.emails import MAX_LENGTH as MAX_EMAIL
 from backoffice.emails import is_valid_email
 from backoffice.extensions import db
 from backoffice.jobs import service as jobs
@@ -91,10 +93,38 @@ def _line(number: int, values: list[str]) -> Line:
     email = phone = None
     for value in values:
         if "@" in value:
-            email = email_key(value) if is_valid_email(value) else None
+            email = email_key(value) if readable_email(value) else None
         else:
-            phone = phone_key(value)
+            phone = line_phone_key(value)
     return Line(number, email, phone)
+
+
+# Shortcuts for the common shapes, each giving what the full rule gives (tests hold them to
+# it): an address plain enough to pass Django's validator, a Turkish number written in full.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}"
+)
+_PHONE_PUNCTUATION = str.maketrans("", "", " -().")
+_TR_E164 = re.compile(r"\+90[1-9][0-9]{9}")
+_TR_NATIONAL = re.compile(r"0[1-9][0-9]{9}")
+
+
+def readable_email(value: str) -> bool:
+    """``emails.is_valid_email``, without its full work for a plain address."""
+    if len(value) <= MAX_EMAIL and _PLAIN_EMAIL.fullmatch(value):
+        return True
+    return is_valid_email(value)
+
+
+def line_phone_key(value: str) -> str | None:
+    """``keys.phone_key``, without phonenumbers' parse for +90 / 0 and ten digits."""
+    bare = value.translate(_PHONE_PUNCTUATION)
+    if _TR_E164.fullmatch(bare):
+        return bare
+    if _TR_NATIONAL.fullmatch(bare):
+        return "+90" + bare[1:]
+    return phone_key(value)
 
 
 def _channel_clause(channels: list[int]) -> list[Any]:
