@@ -43,6 +43,8 @@ def fill_keys() -> None:
         )
     )
     db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE customers")
 
 
 def opt_out_list(lines: int, rng: random.Random) -> tuple[bytes, list[tuple[str, str]]]:
