@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 from backoffice.config import ROOT
 from backoffice.database import configure_engines, reset_write_intent, set_write_intent
 from backoffice.extensions import cache, csrf, db, limiter, login_manager, migrate
+from backoffice.jobs import queue as jobs_queue
 from backoffice.requestlog import init_request_log
 from backoffice.sessions import SessionInterface
 from backoffice.types import MAX_ID
@@ -36,6 +37,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     _check_limits_in_views_only(app)
     login_manager.init_app(app)
+    jobs_queue.configure(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
