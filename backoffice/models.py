@@ -4,6 +4,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.auth.models import ApiToken, User
 from backoffice.channels.models import Channel, IntegrationMapping
 from backoffice.customers.models import Customer, CustomerCount
+from backoffice.main.models import CustomerStats, CustomerWeek, OrderWeek
 from backoffice.orders.models import Order
 
 __all__ = [
@@ -12,7 +13,10 @@ __all__ = [
     "Channel",
     "Customer",
     "CustomerCount",
+    "CustomerStats",
+    "CustomerWeek",
     "IntegrationMapping",
     "Order",
+    "OrderWeek",
     "User",
 ]
