@@ -54,7 +54,7 @@ def bar_chart(
     is drawn; the table view shows them all."""
     values = [bar.value for _label, bars in groups for bar in bars]
     top = maximum if maximum is not None else max(values, default=0)
-    scale = HEIGHT / top if top else 0
+    scale = HEIGHT / float(top) if top else 0.0
     laid, x = [], 0.0
     for n, (label, bars) in enumerate(groups):
         start = x
