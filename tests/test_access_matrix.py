@@ -31,6 +31,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "customers.consents": {"GET": "agent", "POST": "agent"},
     "customers.anonymize": {"GET": "supervisor", "POST": "supervisor"},
     "customers.export": {"GET": "supervisor"},
+    "customers.export_xlsx": {"GET": "supervisor"},
     "api.login": {"POST": PUBLIC},
     "api.docs": {"GET": "agent"},
     "api.schema": {"GET": "agent"},

@@ -113,7 +113,8 @@ def test_an_export_is_audited_without_personal_values(supervisor_api, users, cro
                 "channel": [str(channel.id)],
                 "is_active": ["true"],
             },
-        ]
+        ],
+        "format": [None, "csv"],
     }
     assert "ann@" not in str(event.changes)
 
