@@ -4,8 +4,9 @@ templates/macros/charts.html (no script, no inline style: presentation attribute
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-HEIGHT = 160  # the plot's height in SVG units; labels go below it
+HEIGHT = 160  # the plot's height in SVG units; labels go below it, the scale above
 LABEL_HEIGHT = 22
+TOP = 14
 BAR = 18
 GAP = 6
 GROUP_GAP = 18
@@ -41,19 +42,27 @@ class Chart:
     groups: list[Group]
     series: list[str]
     width: float
-    height: float = HEIGHT + LABEL_HEIGHT
-    plot_height: float = HEIGHT
-    maximum: Number = 0
+    top_text: str  # what the top line of the plot stands for
+    height: float = TOP + HEIGHT + LABEL_HEIGHT
+    top: float = TOP
+    baseline: float = TOP + HEIGHT
 
 
 def bar_chart(
-    groups: list[tuple[str, list[Bar]]], *, maximum: Number | None = None, label_every: int = 1
+    groups: list[tuple[str, list[Bar]]],
+    *,
+    maximum: tuple[Number, str] | None = None,
+    label_every: int = 1,
 ) -> Chart:
     """Lay ``groups`` (label, bars of each series) out side by side, each bar's height its
-    share of ``maximum`` (the largest value when None). Every ``label_every``-th group's label
-    is drawn; the table view shows them all."""
-    values = [bar.value for _label, bars in groups for bar in bars]
-    top = maximum if maximum is not None else max(values, default=0)
+    share of ``maximum`` (value, text; the tallest bar's when None), drawn as the top line.
+    Every ``label_every``-th group's label is drawn; the table view shows them all."""
+    tallest = max(
+        (bar for _label, bars in groups for bar in bars), key=lambda b: b.value, default=None
+    )
+    if maximum is None:
+        maximum = (tallest.value, tallest.text) if tallest else (0, "")
+    top, top_text = maximum
     scale = HEIGHT / float(top) if top else 0.0
     laid, x = [], 0.0
     for n, (label, bars) in enumerate(groups):
@@ -61,7 +70,7 @@ def bar_chart(
         placed = []
         for bar in bars:
             height = float(bar.value) * scale
-            placed.append(replace(bar, x=x, y=HEIGHT - height, height=height))
+            placed.append(replace(bar, x=x, y=TOP + HEIGHT - height, height=height))
             x += BAR + GAP
         x += GROUP_GAP - GAP if len(bars) > 1 else 0
         middle = (start + x - (GROUP_GAP if len(bars) > 1 else GAP)) / 2
@@ -71,5 +80,5 @@ def bar_chart(
         groups=laid,
         series=series,
         width=max(x, 1.0),
-        maximum=top,
+        top_text=top_text,
     )

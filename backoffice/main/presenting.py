@@ -91,7 +91,7 @@ def charts(board: Dashboard) -> dict[str, Chart]:
                 for figures in board.channels
                 if channel is None or figures.id == channel
             ],
-            maximum=100,
+            maximum=(100, percent(1)),
         ),
         # No customer filter selects buyers by their orders' dates: these bars open no list.
         "orders": _weekly(weeks, lambda w: Bar(week_label(w), "", w.orders, count(w.orders), None)),
