@@ -27,6 +27,7 @@ class Bar:
     y: float = 0
     width: float = BAR
     height: float = 0
+    series_number: int = 1  # its series' place in the legend: its colour's class
 
 
 @dataclass(frozen=True)
@@ -64,18 +65,26 @@ def bar_chart(
         maximum = (tallest.value, tallest.text) if tallest else (0, "")
     top, top_text = maximum
     scale = HEIGHT / float(top) if top else 0.0
+    series = list(dict.fromkeys(bar.series for _, bars in groups for bar in bars))
     laid, x = [], 0.0
     for n, (label, bars) in enumerate(groups):
         start = x
         placed = []
         for bar in bars:
             height = float(bar.value) * scale
-            placed.append(replace(bar, x=x, y=TOP + HEIGHT - height, height=height))
+            placed.append(
+                replace(
+                    bar,
+                    x=round(x, 1),
+                    y=round(TOP + HEIGHT - height, 1),
+                    height=max(round(height, 1), 0.5),  # a zero still shows as a line
+                    series_number=series.index(bar.series) + 1,
+                )
+            )
             x += BAR + GAP
         x += GROUP_GAP - GAP if len(bars) > 1 else 0
         middle = (start + x - (GROUP_GAP if len(bars) > 1 else GAP)) / 2
         laid.append(Group(label, middle, placed, show_label=n % label_every == 0))
-    series = list(dict.fromkeys(bar.series for _, bars in groups for bar in bars))
     return Chart(
         groups=laid,
         series=series,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, case, cast, func, select
+from sqlalchemy import BigInteger, Integer, Select, bindparam, case, cast, func, select
 
 from backoffice.channels.models import Channel
 from backoffice.customers.models import CustomerCount
@@ -73,8 +73,8 @@ def _total(column: Any) -> Any:
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
 
-def _counts():
-    return (
+def _channel_figures_statement() -> Select:
+    counts = (
         select(
             CustomerCount.channel_id,
             _total(CustomerCount.total).label("total"),
@@ -83,41 +83,53 @@ def _counts():
         .group_by(CustomerCount.channel_id)
         .subquery()
     )
-
-
-def _stats():
-    return (
+    stats = (
         select(
             CustomerStats.channel_id,
-            *(
-                _total(getattr(CustomerStats, name)).label(name)
-                for name in ("anonymized", *CONSENTS)
-            ),
+            *(_total(getattr(CustomerStats, n)).label(n) for n in ("anonymized", *CONSENTS)),
         )
         .group_by(CustomerStats.channel_id)
         .subquery()
     )
-
-
-def channel_figures() -> list[ChannelFigures]:
-    """Every channel's figures, by name: one statement over the counters."""
-    counts, stats = _counts(), _stats()
-    figures = ("total", "active", "anonymized", *CONSENTS)
     sources = {"total": counts, "active": counts}
-    statement = (
+    return (
         select(
             Channel.id,
             Channel.name,
             *(
                 cast(func.coalesce(sources.get(name, stats).c[name], 0), Integer).label(name)
-                for name in figures
+                for name in ("total", "active", "anonymized", *CONSENTS)
             ),
         )
         .outerjoin(counts, counts.c.channel_id == Channel.id)
         .outerjoin(stats, stats.c.channel_id == Channel.id)
         .order_by(Channel.name, Channel.id)
     )
-    return [ChannelFigures(**row._mapping) for row in db.session.execute(statement)]
+
+
+def _weekly_statements(model: Any, columns: dict[str, Any]) -> dict[bool, Select]:
+    """The weekly sums from ``start`` on, of every channel (False) or of one (True)."""
+    every = (
+        select(model.week, *(func.sum(c).label(name) for name, c in columns.items()))
+        .where(model.week >= bindparam("start"))
+        .group_by(model.week)
+    )
+    return {False: every, True: every.where(model.channel_id == bindparam("channel_id"))}
+
+
+# Built once, run with parameters: the dashboard is read on every visit to the home page.
+CHANNEL_FIGURES = _channel_figures_statement()
+WEEKLY = {
+    ("customers",): _weekly_statements(CustomerWeek, {"customers": CustomerWeek.created}),
+    ("orders", "amount"): _weekly_statements(
+        OrderWeek, {"orders": OrderWeek.orders, "amount": OrderWeek.amount}
+    ),
+}
+
+
+def channel_figures() -> list[ChannelFigures]:
+    """Every channel's figures, by name: one statement over the counters."""
+    return [ChannelFigures(**row._mapping) for row in db.session.execute(CHANNEL_FIGURES)]
 
 
 def first_week(today: date, weeks: int = WEEKS) -> date:
@@ -130,18 +142,11 @@ def week_figures(channel_id: int | None, today: date, weeks: int = WEEKS) -> lis
     their amount, of one channel or all."""
     start = first_week(today, weeks)
     found: dict[date, dict[str, Any]] = {}
-    for model, columns in (
-        (CustomerWeek, {"customers": CustomerWeek.created}),
-        (OrderWeek, {"orders": OrderWeek.orders, "amount": OrderWeek.amount}),
-    ):
-        statement = select(
-            model.week, *(func.sum(c).label(name) for name, c in columns.items())
-        ).where(model.week >= start)
-        if channel_id is not None:
-            statement = statement.where(model.channel_id == channel_id)
-        for row in db.session.execute(statement.group_by(model.week)):
+    params = {"start": start, "channel_id": channel_id}
+    for names, statements in WEEKLY.items():
+        for row in db.session.execute(statements[channel_id is not None], params):
             found.setdefault(row.week, {}).update(
-                {name: row._mapping[name] for name in columns}  # sums keep the column's type
+                {name: row._mapping[name] for name in names}  # sums keep the column's type
             )
     return [
         WeekFigures(day, **found.get(day, {}))

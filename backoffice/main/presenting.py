@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
+from werkzeug.datastructures import MultiDict
 
 from backoffice.customers.declaration import label
+from backoffice.listlinks import query_url
 from backoffice.main.charts import Bar, Chart, bar_chart
 from backoffice.main.dashboard import CONSENTS, Dashboard, WeekFigures
 
@@ -38,10 +40,13 @@ def week_label(week: WeekFigures) -> str:
 
 
 def list_url(channel_id: int | None, **filters: Any) -> str:
-    """The customer list with ``filters``, of one channel or all."""
+    """The customer list with ``filters``, of one channel or all (one url_for per request:
+    the dashboard links some forty bars)."""
     if channel_id is not None:
         filters["channel"] = channel_id
-    return url_for("customers.list", **filters)
+    if "list_url" not in g:
+        g.list_url = url_for("customers.list")
+    return query_url(g.list_url, MultiDict(filters))
 
 
 def totals(board: Dashboard) -> list[Figure]:
