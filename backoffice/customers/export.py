@@ -24,7 +24,8 @@ from backoffice.customers import spreadsheet
 from backoffice.customers.declaration import COLUMNS, CUSTOMER_FIELDS, PLAIN_FIELDS
 from backoffice.customers.listread import customer_filters
 from backoffice.customers.models import Customer
-from backoffice.database import reset_write_intent, set_write_intent, write_intent
+from backoffice.customers.streaming import streamed_rows
+from backoffice.database import write_intent
 from backoffice.extensions import db
 from backoffice.types import UTCDateTime
 
@@ -35,7 +36,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Filters whose values identify no one: kept in the audit event. Others: the name only.
 PLAIN_FILTERS = PLAIN_FIELDS | {"id", "ordering", "mapping__channel"}
 HIDDEN = "[hidden]"
-ROWS_PER_BLOCK = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -131,11 +131,7 @@ def _csv(engine: Engine, statement) -> Iterator[str]:
     """The rows, on a connection of their own: the server iterates the answer after the
     request's context has ended. A read: on SQLite it begins without taking the write lock."""
     with engine.connect() as connection:
-        intent = set_write_intent(False)  # read when the first statement begins the transaction
-        try:
-            result = connection.execution_options(yield_per=ROWS_PER_BLOCK).execute(statement)
-        finally:
-            reset_write_intent(intent)
+        result = streamed_rows(connection, statement)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(HEADER)

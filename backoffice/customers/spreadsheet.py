@@ -24,11 +24,10 @@ from backoffice.channels.models import Channel
 from backoffice.customers import xlsxparts
 from backoffice.customers.declaration import label
 from backoffice.customers.models import Customer
-from backoffice.database import reset_write_intent, set_write_intent
+from backoffice.customers.streaming import streamed_rows
 from backoffice.orders.models import Order
 
 SHEET_ROWS = 1_048_576  # Excel's rows per sheet, the header's included
-ROWS_PER_BLOCK = 2000
 CHUNK = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel's day 0 is 1899-12-30: as a Julian day number (SQLite), and as days before 1970.
@@ -111,22 +110,30 @@ def _serial(column: Any, dialect: str) -> Any:
     return func.julianday(column) - EXCEL_EPOCH_JULIAN
 
 
-def _order_totals(dialect: str) -> tuple[Any, Any]:
-    mine = Order.customer_id == Customer.id
-    count = select(func.count()).where(mine).scalar_subquery()
-    total = select(func.coalesce(func.sum(as_text(Order.amount, Integer)), 0)).where(mine)
-    amount = total.scalar_subquery()
-    # SQLite keeps cents (Money): the sum comes back as a number of units.
-    return count, amount / 100.0 if dialect == "sqlite" else amount
+def _order_cells(dialect: str) -> Any:
+    """The customer's order count and amount as two cells, in one probe of their orders (a
+    correlated subquery: the rows stream in the list's order, nothing is sorted or joined)."""
+    amount = func.coalesce(func.sum(as_text(Order.amount, Integer)), 0)
+    if dialect == "sqlite":
+        amount = amount / 100.0  # SQLite keeps cents (Money)
+    cells = (
+        literal("<c><v>")
+        + cast(func.count(), String)
+        + literal(f'</v></c><c s="{MONEY}"><v>')
+        + cast(amount, String)
+        + literal("</v></c>")
+    )
+    return select(cells).where(Order.customer_id == Customer.id).scalar_subquery()
 
 
-def _cell(column: Column, dialect: str) -> Any:
+def _cell(column: Column, dialect: str) -> Any | None:
     table = Customer.__table__
     if column.name == "channel":
         return _text_cell(Channel.name, None)
-    if column.name in ("orders", "order_amount"):
-        count, amount = _order_totals(dialect)
-        return _number_cell(count, None) if column.name == "orders" else _number_cell(amount, MONEY)
+    if column.name == "orders":
+        return _order_cells(dialect)
+    if column.name == "order_amount":
+        return None  # the orders' probe writes it
     source = table.c["id" if column.name == "pk" else column.name]
     if column.kind == "boolean":
         return case(
@@ -146,7 +153,8 @@ def row_statement(where: list, order_by: list, dialect: str) -> Select:
     """One text per customer: its row of the sheet."""
     row = literal("<row>")
     for column in COLUMNS:
-        row = row + _cell(column, dialect)
+        if (cell := _cell(column, dialect)) is not None:
+            row = row + cell
     row = row + literal("</row>")
     return (
         select(row)
@@ -173,11 +181,7 @@ def _write_workbook(engine: Engine, statement: Select, spool: IO[bytes]) -> None
         zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book,
         engine.connect() as connection,
     ):
-        intent = set_write_intent(False)  # a read: on SQLite no write lock
-        try:
-            result = connection.execution_options(yield_per=ROWS_PER_BLOCK).execute(statement)
-        finally:
-            reset_write_intent(intent)
+        result = streamed_rows(connection, statement)
         sheets = 0
         sheet = None
         written = SHEET_ROWS
