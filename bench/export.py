@@ -104,13 +104,12 @@ def main() -> None:
 def _raw(url: str, dialect: str, sql: str) -> float:
     started = time.perf_counter()
     if dialect == "postgresql":
-        with (
-            psycopg.connect(url.replace("+psycopg", "")) as connection,
-            connection.cursor(name="export") as cursor,
-        ):
-            cursor.execute(sql)
-            while cursor.fetchmany(2000):
-                pass
+        with psycopg.connect(url.replace("+psycopg", "")) as connection:
+            connection.execute("SET jit = off")  # as the app reads an export
+            with connection.cursor(name="export") as cursor:
+                cursor.execute(sql)
+                while cursor.fetchmany(2000):
+                    pass
     else:
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
         cursor = connection.execute(sql)
