@@ -41,7 +41,7 @@ def sheet_rows(response):
 def people(channel):
     ayse = make_customer(
         channel,
-        first_name="Ayşe Gül",
+        first_name="Ayşe İpek",
         last_name="Şahin Iğdır",
         email="ayse@example.com",
         phone_number="05321234567",
@@ -58,7 +58,7 @@ def people(channel):
     db.session.commit()
     buyer = {
         "channel_code": ayse.channel_code,
-        "first_name": "Ayşe Gül",
+        "first_name": "Ayşe İpek",
         "last_name": "Şahin Iğdır",
         "email": "ayse@example.com",
     }
@@ -88,7 +88,7 @@ def test_labels_types_and_turkish_letters(supervisor_client, people, channel):
     row = {name: ayse[n] for name, n in by.items()}
     assert row["Id"].value == people["ayse"].id and row["Id"].data_type == "n"
     assert row["Channel"].value == channel.name
-    assert row["First name"].value == "Ayşe Gül" and row["Last name"].value == "Şahin Iğdır"
+    assert row["First name"].value == "Ayşe İpek" and row["Last name"].value == "Şahin Iğdır"
     assert row["Phone"].value == "05321234567" and row["Phone"].data_type == "s"
     assert row["ERP code"].value == "007" and row["ERP code"].data_type == "s"
     assert row["Created"].value == datetime(2024, 5, 6, 7, 8, 9)  # UTC
