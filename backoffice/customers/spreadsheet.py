@@ -3,11 +3,12 @@ channel's name, dates as dates, phones and codes as text, order totals as number
 
 The database renders each row as the sheet's XML (as it renders the CSV's text), so Python
 only compresses and writes: a block of rows at a time into a temporary file, streamed out
-when complete, memory flat whatever the count. XlsxWriter's constant-memory mode measured ten
-times slower here (bench/export.py), short of 30,000 rows/s; the few parts around the sheet
-are fixed text. Every text cell is an inline string, never a formula: a value starting with
-= + - @ reads as that text in Excel, LibreOffice and Google Sheets, and is marked so
-(``quotePrefix``) that editing the cell keeps it text.
+when complete, memory flat whatever the count. XlsxWriter's constant-memory mode, tried first,
+wrote ten times fewer rows per CPU second (bench/RESULTS.md), far short of 30,000 rows/s; the
+few parts around the sheet are fixed text (customers/xlsxparts.py). Every text cell is an
+inline string, never a formula: a value starting with = + - @ reads as that text in Excel,
+LibreOffice and Google Sheets, and is marked so (``quotePrefix``) that editing the cell keeps
+it text.
 """
 
 import re
