@@ -38,6 +38,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "jobs.detail": {"GET": "supervisor"},
     "jobs.progress": {"GET": "supervisor"},
     "jobs.retry": {"POST": "supervisor"},
+    "customers.export_xlsx": {"GET": "supervisor"},
     "api.login": {"POST": PUBLIC},
     "api.docs": {"GET": "agent"},
     "api.schema": {"GET": "agent"},

@@ -14,7 +14,7 @@ from backoffice.customers.errors import (
     CustomerDuplicatedFieldException,
     CustomerVersionConflict,
 )
-from backoffice.customers.export import csv_download, export_customers
+from backoffice.customers.export import csv_download, export_customers, xlsx_download
 from backoffice.customers.forms import (
     AnonymizeForm,
     ConsentsForm,
@@ -79,6 +79,9 @@ def customer_list():
         chips=querystring.chips(filters, args, request.path, {str(c.id): c.name for c in channels}),
         clear_url=querystring.clear_url(args, request.path),
         export_url=listlinks.query_url(url_for(".export"), listlinks.with_changes(args, page=None)),
+        xlsx_export_url=listlinks.query_url(
+            url_for(".export_xlsx"), listlinks.with_changes(args, page=None)
+        ),
         default_ordering=querystring.DEFAULT_ORDERING,
         page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
@@ -86,16 +89,21 @@ def customer_list():
 
 
 @bp.get("/export.csv", endpoint="export")
+@bp.get("/export.xlsx", endpoint="export_xlsx")
 @role_required("supervisor")
 def export():
+    file_format = "xlsx" if request.endpoint == "customers.export_xlsx" else "csv"
     args = listlinks.with_changes(querystring.canonical_args(request.args), ordering=_ordering())
     try:
         blocks = export_customers(
-            args, audit_context_from_request("web"), send_rows=request.method != "HEAD"
+            args,
+            audit_context_from_request("web"),
+            send_rows=request.method != "HEAD",
+            file_format=file_format,
         )
     except FilterError:
         return redirect(listlinks.query_url(url_for(".list"), request.args))
-    return csv_download(blocks)
+    return xlsx_download(blocks) if file_format == "xlsx" else csv_download(blocks)
 
 
 @bp.get("/search", endpoint="search")

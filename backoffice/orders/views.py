@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from backoffice.customers.models import Customer
 from backoffice.customers.search import code_source
 from backoffice.customers.sections import customer_page_section
+from backoffice.orders import spreadsheet  # noqa: F401  (the workbook's order columns)
 from backoffice.orders.models import Order
 from backoffice.orders.queries import customer_orders, orders_info
 from backoffice.pagination import InvalidPage, parse_page_number
