@@ -67,6 +67,12 @@ ACCESS: dict[str, dict[str, str]] = {
     "api.order_list": {"GET": "agent"},
     "api.order_ingest": {"POST": "agent"},
     "api.order_detail": {"GET": "agent"},
+    "api.privacy_request_list": {"GET": "supervisor"},
+    "api.privacy_request_create": {"POST": "supervisor"},
+    "api.privacy_request_detail": {"GET": "supervisor"},
+    "api.privacy_request_complete": {"POST": "supervisor"},
+    "api.privacy_request_reject": {"POST": "supervisor"},
+    "api.privacy_request_package": {"GET": "supervisor"},
 }
 # Pages for people sign in with the browser session; the rest of /api/ with a token only.
 SESSION_ENDPOINTS_UNDER_API = {"api.docs"}
