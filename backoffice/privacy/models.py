@@ -56,6 +56,10 @@ class PrivacyRequest(db.Model):
         return list(self.details.get("customers", []))
 
     @property
+    def package_available(self) -> bool:
+        return self.package_expires_at is not None and self.package_expires_at > utcnow()
+
+    @property
     def is_overdue(self) -> bool:
         return self.status == "open" and self.due_date < utcnow().date()
 

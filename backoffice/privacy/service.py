@@ -163,6 +163,16 @@ def matches(found: PrivacyRequest) -> list[Match]:
     ]
 
 
+def due_this_week() -> int:
+    """Open requests due within seven days from today, overdue ones included."""
+    last = utcnow().date() + timedelta(days=7)
+    return db.session.scalar(
+        select(func.count(PrivacyRequest.id)).where(
+            PrivacyRequest.status == "open", PrivacyRequest.due_date <= last
+        )
+    )
+
+
 def request_source(pk: int) -> str:
     """The audit source of what completing request ``pk`` wrote (it fits 16 characters
     up to request 99,999,999)."""
