@@ -10,6 +10,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.service import OrderService
+from backoffice.privacy import service
 from backoffice.privacy.models import PrivacyRequest
 from backoffice.types import utcnow
 from tests.builders import make_channel, make_customer
@@ -228,3 +229,14 @@ def test_agents_get_403_everywhere(api, supervisor_api, person):
     assert api.post(f"{LIST}{pk}/reject/", json={"reason": "x"}).status_code == 403
     assert api.get(f"{LIST}{pk}/package/").status_code == 403
     assert db.session.get(PrivacyRequest, pk).status == "open"
+
+
+def test_the_subject_hash_is_keyed_by_its_own_secret(app, supervisor_api, person):
+    pk = create(supervisor_api, kind="erasure").json["pk"]
+    supervisor_api.post(f"{LIST}{pk}/complete/", json={})
+    stored = db.session.get(PrivacyRequest, pk).email_hash
+    assert stored == service.hash_key(EMAIL.casefold())
+    assert [r.id for r in service.erased_before(EMAIL.upper(), None)] == [pk]
+    app.config["PRIVACY_HASH_KEY"] = "another secret"
+    assert service.hash_key(EMAIL.casefold()) != stored
+    assert service.erased_before(EMAIL, None) == []
