@@ -75,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     # An opt-out list upload may be this large (a million lines of emails: ~30 MB).
     "OPTOUT_MAX_BYTES": 64 * 1024 * 1024,
     "OPTOUT_MAX_LINES": 1_000_000,
+    # The secret of the keyed hashes privacy requests keep of their subject's email and phone
+    # (backoffice/privacy/service.py:hash_key). None: derived from SECRET_KEY, so that
+    # rotating SECRET_KEY makes earlier erasures unfindable; set it to keep them findable.
+    "PRIVACY_HASH_KEY": None,
 }
 
 # Environment variable -> setting, with the conversion the value needs.
@@ -93,6 +97,7 @@ ENVIRONMENT = {
     "JOBS_URL": ("JOBS_URL", str),
     "JOBS_BATCH_SIZE": ("JOBS_BATCH_SIZE", int),
     "JOBS_STALL_SECONDS": ("JOBS_STALL_SECONDS", float),
+    "PRIVACY_HASH_KEY": ("PRIVACY_HASH_KEY", str),
 }
 
 

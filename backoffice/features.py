@@ -7,7 +7,17 @@ from types import ModuleType
 # Packages under backoffice/. Where a feature has them, its ``models`` module holds its tables
 # (the metadata and Alembic see them), its ``views`` module its pages (a blueprint ``bp``), and
 # ``backoffice/api/<feature>.py`` its JSON routes on the ``api`` blueprint.
-FEATURES = ("audit", "auth", "channels", "customers", "orders", "jobs", "consents", "main")
+FEATURES = (
+    "audit",
+    "auth",
+    "channels",
+    "customers",
+    "orders",
+    "jobs",
+    "consents",
+    "privacy",
+    "main",
+)
 # Features whose API module is named otherwise (``api/auth.py`` is the API's token check).
 API_MODULES = {"auth": "login"}
 

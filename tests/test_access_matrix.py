@@ -34,6 +34,13 @@ ACCESS: dict[str, dict[str, str]] = {
     "consents.bulk": {"GET": "supervisor", "POST": "supervisor"},
     "consents.optout": {"GET": "supervisor", "POST": "supervisor"},
     "consents.optout_preview": {"GET": "supervisor", "POST": "supervisor"},
+    "privacy.list": {"GET": "supervisor"},
+    "privacy.new": {"GET": "supervisor", "POST": "supervisor"},
+    "privacy.detail": {"GET": "supervisor"},
+    "privacy.complete": {"POST": "supervisor"},
+    "privacy.reject": {"POST": "supervisor"},
+    "privacy.package": {"GET": "supervisor"},
+    "privacy.erased": {"GET": "supervisor"},
     "jobs.list": {"GET": "supervisor"},
     "jobs.detail": {"GET": "supervisor"},
     "jobs.progress": {"GET": "supervisor"},
@@ -67,6 +74,12 @@ ACCESS: dict[str, dict[str, str]] = {
     "api.order_list": {"GET": "agent"},
     "api.order_ingest": {"POST": "agent"},
     "api.order_detail": {"GET": "agent"},
+    "api.privacy_request_list": {"GET": "supervisor"},
+    "api.privacy_request_create": {"POST": "supervisor"},
+    "api.privacy_request_detail": {"GET": "supervisor"},
+    "api.privacy_request_complete": {"POST": "supervisor"},
+    "api.privacy_request_reject": {"POST": "supervisor"},
+    "api.privacy_request_package": {"GET": "supervisor"},
 }
 # Pages for people sign in with the browser session; the rest of /api/ with a token only.
 SESSION_ENDPOINTS_UNDER_API = {"api.docs"}

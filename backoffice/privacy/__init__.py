@@ -1,0 +1,1 @@
+"""Privacy requests: access, erasure and consent withdrawal for a person across channels."""

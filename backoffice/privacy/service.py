@@ -1,0 +1,315 @@
+"""The privacy request rules: register a request, match its subject, complete or reject it."""
+
+import hashlib
+import hmac
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from backoffice.audit.context import AuditContext
+from backoffice.audit.service import record_event
+from backoffice.channels.models import Channel
+from backoffice.customers.consents import apply_consents
+from backoffice.customers.models import Customer
+from backoffice.customers.service import CustomerService
+from backoffice.database import discard_old_page_images
+from backoffice.extensions import db
+from backoffice.orders.models import Order
+from backoffice.people.keys import email_key, phone_key
+from backoffice.privacy.models import PrivacyRequest
+from backoffice.privacy.package import build_package
+from backoffice.types import utcnow
+
+OBJECT_TYPE = "privacy_request"
+DUE_DAYS = 30
+PACKAGE_DAYS = 7
+WITHDRAWABLE = ("email_allowed", "sms_allowed", "call_allowed")
+
+
+class RequestError(ValueError):
+    """A request that cannot be made or completed; ``errors`` by field (DRF's shape)."""
+
+    def __init__(self, errors: dict[str, list[str]], status: int = 400):
+        super().__init__(errors)
+        self.errors = errors
+        self.status = status
+
+
+class Match(NamedTuple):
+    customer_id: int
+    channel_id: int
+    channel_name: str
+    matched_on: list[str]  # "email", "phone"
+    orders: int
+    name: str
+
+
+def hash_key(key: str | None) -> str | None:
+    """The keyed HMAC-SHA256 of a subject key (``PRIVACY_HASH_KEY``; without it, one derived
+    from SECRET_KEY, so that changing SECRET_KEY changes every hash)."""
+    if key is None:
+        return None
+    secret = current_app.config.get("PRIVACY_HASH_KEY")
+    if not secret:
+        base = current_app.config["SECRET_KEY"].encode()
+        secret = hmac.new(base, b"backoffice privacy request hash", hashlib.sha256).digest()
+    elif isinstance(secret, str):
+        secret = secret.encode()
+    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()
+
+
+def create_request(
+    context: AuditContext,
+    *,
+    kind: str,
+    email: str | None = None,
+    phone_number: str | None = None,
+    received_at: datetime | None = None,
+    reference: str = "",
+    notes: str = "",
+    consents: list[str] | None = None,
+) -> PrivacyRequest:
+    """Register a request and audit it (the event names no identifier); commits."""
+    errors = check_request(kind, email, phone_number, consents)
+    if errors:
+        raise RequestError(errors)
+    received = received_at or utcnow()
+    keys = {"email_key": email_key(email), "phone_key": phone_key(phone_number)}
+    found = PrivacyRequest(
+        kind=kind,
+        status="open",
+        email=email or None,
+        phone_number=phone_number or None,
+        **keys,
+        email_hash=hash_key(keys["email_key"]),
+        phone_hash=hash_key(keys["phone_key"]),
+        details={"consents": list(consents)} if kind == "consent_withdrawal" else {},
+        received_at=received,
+        due_date=(received + timedelta(days=DUE_DAYS)).date(),
+        reference=reference or "",
+        notes=notes or "",
+        reason="",
+        created_by_label=context.actor_label,
+    )
+    db.session.add(found)
+    db.session.flush()
+    _audit(found, context, "create", {"kind": (None, kind), "reference": (None, reference)})
+    db.session.commit()
+    return found
+
+
+def check_request(
+    kind: str, email: str | None, phone_number: str | None, consents: list[str] | None
+) -> dict[str, list[str]]:
+    """The request's problems by field, in DRF's shape; empty when it can be made."""
+    errors: dict[str, list[str]] = {}
+    if not email and not phone_number:
+        errors["non_field_errors"] = ["Give the subject's email or phone number (or both)."]
+    elif phone_number and phone_key(phone_number) is None:
+        errors["phone_number"] = ["Enter a valid phone number."]
+    if kind == "consent_withdrawal":
+        if not consents:
+            errors["consents"] = ["Name the consents to withdraw."]
+        elif set(consents) - set(WITHDRAWABLE):
+            errors["consents"] = [f"Each consent must be one of {', '.join(WITHDRAWABLE)}."]
+    elif consents:
+        errors["consents"] = ["Consents are named only for a consent_withdrawal request."]
+    return errors
+
+
+def matches(found: PrivacyRequest) -> list[Match]:
+    """Every customer record (not anonymized) whose email or phone key is the subject's."""
+    c = Customer.__table__.c
+    keyed = []
+    if found.email_key:
+        keyed.append(c.email_key == found.email_key)
+    if found.phone_key:
+        keyed.append(c.phone_key == found.phone_key)
+    if not keyed:
+        return []
+    orders = select(func.count(Order.id)).where(Order.customer_id == c.id).scalar_subquery()
+    rows = db.session.execute(
+        select(
+            c.id,
+            c.channel_id,
+            Channel.name,
+            c.email_key,
+            c.phone_key,
+            c.first_name,
+            c.last_name,
+            orders.label("orders"),
+        )
+        .join(Channel, Channel.id == c.channel_id)
+        .where(or_(*keyed), c.anonymized_at.is_(None))
+        .order_by(c.id)
+    ).all()
+    return [
+        Match(
+            row.id,
+            row.channel_id,
+            row.name,
+            [
+                n
+                for n, k in (("email", found.email_key), ("phone", found.phone_key))
+                if k and row[3 if n == "email" else 4] == k
+            ],
+            row.orders,
+            " ".join(p for p in (row.first_name, row.last_name) if p),
+        )
+        for row in rows
+    ]
+
+
+def due_this_week() -> int:
+    """Open requests due within seven days from today, overdue ones included."""
+    last = utcnow().date() + timedelta(days=7)
+    return db.session.scalar(
+        select(func.count(PrivacyRequest.id)).where(
+            PrivacyRequest.status == "open", PrivacyRequest.due_date <= last
+        )
+    )
+
+
+def request_source(pk: int) -> str:
+    """The audit source of what completing request ``pk`` wrote (it fits 16 characters
+    up to request 99,999,999)."""
+    return f"privacy:{pk}"
+
+
+def locked(pk: int) -> PrivacyRequest | None:
+    """The request, its row held until the transaction ends (two completions queue)."""
+    return db.session.get(PrivacyRequest, pk, with_for_update=True, populate_existing=True)
+
+
+def complete(pk: int, user: Any, context: AuditContext, customers: list[int] | None = None):
+    """Apply the request to ``customers`` (None: every match), all or none; commits.
+
+    RequestError (409) once it is no longer open, (400) for a pk not among the matches."""
+    found = _open(pk)
+    context = replace(context, source=request_source(found.id))
+    matched = {m.customer_id for m in matches(found)}
+    chosen = sorted(matched) if customers is None else sorted(set(customers))
+    if stray := [pk for pk in chosen if pk not in matched]:
+        db.session.rollback()
+        names = ", ".join(str(p) for p in stray)
+        raise RequestError({"customers": [f"Not among this request's matches: {names}."]})
+    try:
+        APPLY[found.kind](found, chosen, context)
+        found.status = "done"
+        found.details = {**found.details, "customers": chosen}
+        found.completed_by_id = getattr(user, "id", None)
+        found.completed_by_label = context.actor_label
+        found.completed_at = utcnow()
+        if found.kind == "erasure":
+            _forget_subject(found)
+        _audit(found, context, "complete", {"customers": (None, chosen)})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    if found.kind == "erasure":
+        discard_old_page_images(db.session.get_bind())
+    return found
+
+
+def reject(pk: int, user: Any, context: AuditContext, reason: str) -> PrivacyRequest:
+    """Close the request unapplied, with ``reason``; commits."""
+    if not (reason or "").strip():
+        raise RequestError({"reason": ["This field may not be blank."]})
+    found = _open(pk)
+    found.status = "rejected"
+    found.reason = reason.strip()
+    found.completed_by_id = getattr(user, "id", None)
+    found.completed_by_label = context.actor_label
+    found.completed_at = utcnow()
+    _audit(found, context, "reject", {"reason": (None, found.reason)})
+    db.session.commit()
+    return found
+
+
+def _open(pk: int) -> PrivacyRequest:
+    found = locked(pk)
+    if found is None:
+        raise RequestError({"detail": ["Not found."]}, status=404)
+    if found.status != "open":
+        db.session.rollback()
+        raise RequestError({"detail": [f"This request is already {found.status}."]}, 409)
+    return found
+
+
+def _erase(found: PrivacyRequest, ids: list[int], context: AuditContext) -> None:
+    service = CustomerService(autocommit=False)
+    for customer in db.session.scalars(select(Customer).where(Customer.id.in_(ids))):
+        service.anonymize_customer(customer, context)
+
+
+def _withdraw(found: PrivacyRequest, ids: list[int], context: AuditContext) -> None:
+    if ids:
+        target = dict.fromkeys(found.consents, False)
+        apply_consents([Customer.__table__.c.id.in_(ids)], target, context)
+
+
+def _package(found: PrivacyRequest, ids: list[int], context: AuditContext) -> None:
+    found.package = build_package(found, ids)
+    found.package_expires_at = utcnow() + timedelta(days=PACKAGE_DAYS)
+    _audit(found, context, "package", {"customers": (None, ids)})
+
+
+APPLY = {"erasure": _erase, "consent_withdrawal": _withdraw, "access": _package}
+
+
+def _forget_subject(found: PrivacyRequest) -> None:
+    """Keep only the hashes: the register still answers "did we erase this person?"."""
+    found.email = found.phone_number = found.email_key = found.phone_key = None
+
+
+def package_for_download(pk: int, context: AuditContext) -> dict[str, Any]:
+    """The access package, its download audited; RequestError 404 (none, or expired: then
+    deleted) or 409 (not completed yet)."""
+    found = db.session.get(PrivacyRequest, pk)
+    if found is None or found.kind != "access":
+        raise RequestError({"detail": ["Not found."]}, status=404)
+    if found.status != "done":
+        raise RequestError({"detail": ["The package is made when the request is done."]}, 409)
+    if found.package_expires_at is None or found.package_expires_at <= utcnow():
+        if found.package is not None:
+            found.package = None
+            _audit(found, context, "package_expire", {})
+            db.session.commit()
+        raise RequestError({"detail": ["The package has expired."]}, status=404)
+    package = found.package
+    _audit(found, context, "download", {})
+    db.session.commit()
+    return package
+
+
+def erased_before(email: str | None, phone_number: str | None) -> list[PrivacyRequest]:
+    """The done erasure requests whose subject had this email or phone (by their hashes)."""
+    hashes = []
+    if (h := hash_key(email_key(email))) is not None:
+        hashes.append(PrivacyRequest.email_hash == h)
+    if (h := hash_key(phone_key(phone_number))) is not None:
+        hashes.append(PrivacyRequest.phone_hash == h)
+    if not hashes:
+        return []
+    return list(
+        db.session.scalars(
+            select(PrivacyRequest)
+            .where(or_(*hashes), PrivacyRequest.kind == "erasure", PrivacyRequest.status == "done")
+            .order_by(PrivacyRequest.id)
+        )
+    )
+
+
+def _audit(found: PrivacyRequest, context: AuditContext, action: str, changes: dict) -> None:
+    record_event(
+        db.session,
+        context,
+        object_type=OBJECT_TYPE,
+        object_id=found.id,
+        action=action,
+        changes=changes,
+    )

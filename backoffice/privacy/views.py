@@ -1,0 +1,136 @@
+"""Privacy request pages: the register, a new request, a request's matches and its outcome,
+the access package, and the "did we erase this person?" lookup. Supervisors and admins."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from backoffice.audit.context import audit_context_from_request
+from backoffice.auth.access import role_required
+from backoffice.extensions import db
+from backoffice.filtering import FilterError
+from backoffice.pagination import InvalidPage, parse_page_number
+from backoffice.privacy import service
+from backoffice.privacy.filters import request_page
+from backoffice.privacy.forms import CompleteForm, ErasedLookupForm, PrivacyRequestForm, RejectForm
+from backoffice.privacy.models import PrivacyRequest
+
+bp = Blueprint("privacy", __name__, url_prefix="/privacy")
+PAGE_SIZE = 50
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(privacy_due_this_week=service.due_this_week)
+)
+
+
+@bp.route("/", methods=["GET"], endpoint="list")
+@role_required("supervisor")
+def request_list():
+    """Open requests by due date (overdue marked); ``?status=done`` etc. for the others."""
+    status = request.args.get("status", "open")
+    try:
+        number = parse_page_number(request.args.get("page"))
+        page = request_page(MultiDict({"status": status}), number, PAGE_SIZE)
+    except (InvalidPage, FilterError):
+        abort(404)
+    return render_template("privacy/list.html", page=page, status=status)
+
+
+@bp.route("/new", methods=["GET", "POST"], endpoint="new")
+@role_required("supervisor")
+def new_request():
+    form = PrivacyRequestForm()
+    if form.validate_on_submit():
+        found = service.create_request(
+            audit_context_from_request("web"),
+            kind=form.kind.data,
+            email=form.email.data or None,
+            phone_number=form.phone_number.data or None,
+            received_at=form.received_at.data,
+            reference=form.reference.data or "",
+            notes=form.notes.data or "",
+            consents=form.consents.data,
+        )
+        flash(f"Privacy request #{found.id} registered.")
+        return redirect(url_for(".detail", pk=found.id))
+    return render_template("privacy/new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/<int:pk>", methods=["GET"], endpoint="detail")
+@role_required("supervisor")
+def detail(pk: int):
+    found = db.get_or_404(PrivacyRequest, pk)
+    return render_request(found, CompleteForm(), RejectForm())
+
+
+def render_request(found, complete_form, reject_form, status=200):
+    matches = service.matches(found) if found.status == "open" else []
+    if not complete_form.is_submitted():
+        complete_form.customers.data = [m.customer_id for m in matches]
+    page = render_template(
+        "privacy/detail.html",
+        found=found,
+        matches=matches,
+        complete_form=complete_form,
+        reject_form=reject_form,
+    )
+    return page, status
+
+
+@bp.route("/<int:pk>/complete", methods=["POST"], endpoint="complete")
+@role_required("supervisor")
+def complete(pk: int):
+    found = db.get_or_404(PrivacyRequest, pk)
+    form = CompleteForm()
+    if form.validate_on_submit():
+        chosen = form.customers.data or []
+        if not chosen:
+            form.customers.errors = ["Tick at least one record, or reject the request."]
+        else:
+            try:
+                service.complete(pk, current_user, audit_context_from_request("web"), chosen)
+            except service.RequestError as exc:
+                form.customers.errors = [m for ms in exc.errors.values() for m in ms]
+            else:
+                flash(f"Privacy request #{pk} is done.")
+                return redirect(url_for(".detail", pk=pk))
+    return render_request(db.session.get(PrivacyRequest, pk) or found, form, RejectForm(), 400)
+
+
+@bp.route("/<int:pk>/reject", methods=["POST"], endpoint="reject")
+@role_required("supervisor")
+def reject(pk: int):
+    found = db.get_or_404(PrivacyRequest, pk)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            service.reject(pk, current_user, audit_context_from_request("web"), form.reason.data)
+        except service.RequestError as exc:
+            form.reason.errors = [m for ms in exc.errors.values() for m in ms]
+        else:
+            flash(f"Privacy request #{pk} is rejected.")
+            return redirect(url_for(".detail", pk=pk))
+    return render_request(db.session.get(PrivacyRequest, pk) or found, CompleteForm(), form, 400)
+
+
+@bp.route("/<int:pk>/package.json", methods=["GET"], endpoint="package")
+@role_required("supervisor")
+def package(pk: int):
+    """The access package as a download (404 once expired, 409 before completion)."""
+    try:
+        body = service.package_for_download(pk, audit_context_from_request("web"))
+    except service.RequestError as exc:
+        abort(exc.status)
+    response = jsonify(body)
+    response.headers["Content-Disposition"] = f'attachment; filename="privacy-request-{pk}.json"'
+    return response
+
+
+@bp.route("/erased", methods=["GET"], endpoint="erased")
+@role_required("supervisor")
+def erased():
+    """Did we erase this person? Answered from the hashes of done erasure requests."""
+    form = ErasedLookupForm(request.args, meta={"csrf": False})
+    found = None
+    if request.args and form.validate():
+        found = service.erased_before(form.email.data, form.phone_number.data)
+    return render_template("privacy/erased.html", form=form, found=found)

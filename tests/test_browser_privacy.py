@@ -1,0 +1,55 @@
+"""In Chromium: a supervisor registers an erasure request for an email held in three
+channels, confirms the pre-ticked records, and the three records show as anonymized."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from backoffice.customers.models import Customer
+from backoffice.extensions import db
+from tests.browser import serve
+from tests.builders import make_channel, make_customer
+from tests.conftest import PASSWORDS
+from tests.test_browser_journeys import chromium  # noqa: F401  (the module's browser)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_an_erasure_request_anonymizes_the_person_in_every_channel(app, users, chromium):  # noqa: F811
+    channels = [make_channel(name=name) for name in ("Market", "Web Shop", "Outlet")]
+    ids = [make_customer(c, email="zeynep@example.com").id for c in channels]
+    other = make_customer(channels[0], email="someone@example.com").id
+    db.session.commit()
+    db.session.remove()
+    errors = []
+    with serve(app) as site:
+        context = chromium.new_context(base_url=site)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto("/login")
+        page.get_by_label("Email").fill("supervisor@test.example")
+        page.get_by_label("Password").fill(PASSWORDS["supervisor"])
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Privacy requests").click()
+        page.get_by_role("link", name="New request").click()
+        page.get_by_label("Kind").select_option("erasure")
+        page.get_by_label("Email", exact=True).fill("Zeynep@Example.com")
+        page.get_by_label("Reference (ticket)").fill("TCK-7")
+        page.get_by_role("button", name="Register").click()
+        expect(page).to_have_url(re.compile(r"/privacy/\d+$"))
+        boxes = page.locator('input[name="customers"]')
+        expect(boxes).to_have_count(3)
+        for n in range(3):
+            expect(boxes.nth(n)).to_be_checked()
+        page.get_by_role("button", name="Erase the ticked records").click()
+        expect(page.locator(".tag.status-done")).to_have_text("done")
+        expect(page.get_by_text("erased (kept as a keyed hash only)")).to_be_visible()
+        for pk in ids:
+            page.goto(f"/customers/{pk}")
+            expect(page.locator(".anonymized-banner")).to_contain_text("Anonymized customer.")
+        context.close()
+    assert errors == []
+    anonymized = dict(db.session.query(Customer.id, Customer.anonymized_at).all())
+    assert all(anonymized[pk] is not None for pk in ids)
+    assert anonymized[other] is None
