@@ -246,7 +246,58 @@ def test_pagination_keeps_the_query_string_and_page_size(agent_client, channel):
     assert listed(second)[0] == "p05@example.com"
     assert '<option value="5"' not in text(second)  # sizes are the offered ones
     assert '<option value="50"' in text(second)
-    assert agent_client.get("/customers/?limit=5&page=9").status_code == 404
+    past = agent_client.get("/customers/?email__startswith=p&ordering=email&limit=5&page=9")
+    assert past.status_code == 302
+    assert past.headers["Location"] == (
+        "/customers/?email__startswith=p&ordering=email&limit=5&page=3"
+    )
+    assert agent_client.get("/customers/?limit=5&page=x").headers["Location"] == (
+        "/customers/?limit=5"
+    )
+    assert agent_client.get("/customers/?email__startswith=zz&page=4").headers["Location"] == (
+        "/customers/?email__startswith=zz"
+    )
+
+
+def test_the_api_keeps_its_404_for_a_page_past_the_end(api, channel):
+    make_customer(channel)
+    response = api.get("/api/v1/customers/?page=9")
+    assert response.status_code == 404 and response.get_json() == {"detail": "Invalid page."}
+
+
+def test_a_reversed_date_range_says_so_beside_its_end(agent_client, crowd):
+    response = agent_client.get(
+        "/customers/?created_date__gte=2024-02-01&created_until=2024-01-10", follow_redirects=True
+    )
+    html = text(response)
+    assert "before its start" in error_beside(html, "created_until")
+    assert listed(response) == []
+    same_day = agent_client.get(
+        "/customers/?created_date__gte=2024-02-01&created_until=2024-02-01", follow_redirects=True
+    )
+    assert listed(same_day) == ["bob@example.com"]
+
+
+def test_the_api_answers_a_reversed_range_as_django_filter_does(api, crowd):
+    reversed_range = "created_date__gte=2024-02-01&created_date__lt=2024-01-10"
+    response = api.get(f"/api/v1/customers/?{reversed_range}")
+    assert response.status_code == 200 and response.get_json()["count"] == 0
+
+
+def test_the_filter_panel_groups_common_filters_first_and_folds_the_rest(agent_client, crowd):
+    html = text(agent_client.get("/customers/"))
+    groups = re.findall(r'id="group-(\w+)"', html)
+    assert groups == ["identity", "consents", "dates", "advanced"]
+    assert '<details class="group folded" id="group-advanced">' in html
+    used = text(agent_client.get("/customers/?erp_code=E1"))
+    assert '<details class="group folded" id="group-advanced" open>' in used
+
+
+def test_the_error_summary_comes_before_the_panel_and_links_the_fields(agent_client, crowd):
+    html = text(agent_client.get("/customers/?gender=other"))
+    summary = html.index('class="form-errors"')
+    assert summary < html.index('class="card filters"')
+    assert '<a href="#gender">Gender</a>: Select a valid choice.' in unescape(html)
 
 
 def test_the_list_issues_a_bounded_number_of_statements(app, agent_client, channel):

@@ -279,14 +279,16 @@ class CustomerFilterForm(Form):
     attribute_key = StringField("Attribute key")
     attribute_value = StringField("Attribute value")
 
+    # The common filters first; the groups in ``collapsed`` start folded unless in use.
     layout = (
-        ("Person", ("email__startswith", "first_name", "last_name", "phone_number")),
-        ("Channel and codes", ("channel", "channel_code", "erp_code", "mapping__code")),
-        ("Status", ("is_active", "email_allowed", "sms_allowed", "call_allowed")),
-        ("Profile", ("gender", "user_type", "date_of_birth")),
+        ("Identity", ("email__startswith", "first_name", "last_name", "phone_number",
+                      "is_active", "channel")),
+        ("Consents", ("email_allowed", "sms_allowed", "call_allowed")),
         ("Dates", ("created_date__gte", "created_until", "modified_date__gte", "modified_until")),
-        ("Attribute", ("attribute_key", "attribute_value")),
-    )
+        ("Advanced", ("channel_code", "erp_code", "mapping__code", "gender", "user_type",
+                      "date_of_birth", "attribute_key", "attribute_value")),
+    )  # fmt: skip
+    collapsed = ("Advanced",)
 
     def __init__(self, channels: Iterable[Any], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -65,7 +65,7 @@ def customer_list():
             read=not form_errors,
         )
     except InvalidPage:
-        abort(404)
+        return redirect(listlinks.url_with(page=_last_page(args, channels)))
     filters, page = listed.filters, listed.page
     errors = {**filters.errors, **form_errors}
     form = CustomerFilterForm(channels, formdata=querystring.form_args(args))
@@ -225,6 +225,19 @@ def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response
 def _refuse_anonymized(customer: Customer) -> Response:
     flash(ANONYMIZED, "warning")
     return redirect(url_for(".detail", pk=customer.id))
+
+
+def _last_page(args, channels) -> str | None:
+    """Where a page that does not exist leads: the last page (None for the first), or the
+    first page when the page parameter is not a number at all."""
+    try:
+        parse_page_number(args.get("page"))
+    except InvalidPage:
+        return None
+    listed = customer_list_page(
+        listlinks.with_changes(args, ordering=_ordering()), "last", _page_size(), channels
+    )
+    return str(listed.page.number) if listed.page and listed.page.number > 1 else None
 
 
 def _ordering() -> str:
