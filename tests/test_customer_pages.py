@@ -403,3 +403,52 @@ def test_customer_values_are_escaped_everywhere(agent_client, users, channel):
         assert response.status_code == 200
         assert XSS not in html, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+
+
+# -- sorting for people ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def names(channel):
+    """Customers on two channels whose ids run against their channels' names."""
+    zulu = make_channel(name="Zulu Market")
+    alpha = make_channel(name="Alpha Shop")
+    made = {
+        "zoe": make_customer(zulu, email="zoe@example.com", first_name="Zoe", last_name="Young"),
+        "nameless": make_customer(zulu, email="x@example.com", first_name="", last_name=""),
+        "abe": make_customer(alpha, email="abe@example.com", first_name="Abe", last_name="Adams"),
+    }
+    CustomerService().anonymize_customer(made["nameless"], AuditContext.system("test"))
+    return made
+
+
+def names_listed(response) -> list[str]:
+    return re.findall(r'<td data-label="Name"><span><a href="[^"]+">([^<]+)</a>', text(response))
+
+
+# Both read plans: the ordered walk (no filter), the matches sorted (a filter).
+@pytest.mark.parametrize("query", ["", "&id__gt=0"])
+def test_sorting_by_name_puts_customers_without_a_name_last_both_ways(agent_client, names, query):
+    up = names_listed(agent_client.get(f"/customers/?ordering=name{query}"))
+    down = names_listed(agent_client.get(f"/customers/?ordering=-name{query}"))
+    assert up == ["Abe Adams", "Zoe Young", "(no name)"]
+    assert down == ["Zoe Young", "Abe Adams", "(no name)"]
+
+
+def test_sorting_by_channel_sorts_by_the_channels_name(agent_client, names):
+    html = text(agent_client.get("/customers/?ordering=channel__name"))
+    assert html.index("abe@example.com") < html.index("zoe@example.com")
+    html = text(agent_client.get("/customers/?ordering=-channel__name"))
+    assert html.index("zoe@example.com") < html.index("abe@example.com")
+    assert 'href="/customers/?ordering=channel__name"' in text(agent_client.get("/customers/"))
+
+
+def test_the_api_orders_by_the_channel_id_and_knows_no_name_ordering(api, names):
+    rows = api.get("/api/v1/customers/?ordering=channel").get_json()["results"]
+    # Zulu Market was made before Alpha Shop: DRF sorts by the channel's id, not its name.
+    assert [row["email"] for row in rows][-1] == "abe@example.com"
+    refused = api.get("/api/v1/customers/?ordering=name")
+    assert refused.status_code == 400
+    assert refused.get_json() == {
+        "ordering": ["Select a valid choice. name is not one of the available choices."]
+    }

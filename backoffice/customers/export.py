@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from backoffice.audit.context import AuditContext
 from backoffice.audit.service import record_event
 from backoffice.customers.declaration import COLUMNS, CUSTOMER_FIELDS, PLAIN_FIELDS
+from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.customers.listread import customer_filters
 from backoffice.customers.models import Customer
 from backoffice.database import reset_write_intent, set_write_intent, write_intent
@@ -86,7 +87,11 @@ def filter_summary(args: MultiDict) -> dict[str, list[str]]:
 
 
 def export_customers(
-    args: MultiDict, audit_context: AuditContext, *, send_rows: bool = True
+    args: MultiDict,
+    audit_context: AuditContext,
+    *,
+    send_rows: bool = True,
+    filterset: type[CustomerFilterSet] = CustomerFilterSet,
 ) -> Iterator[str]:
     """Check the filter, record the export, and return the CSV text, block by block.
 
@@ -94,7 +99,7 @@ def export_customers(
     ``send_rows`` (a HEAD request) the filter is checked and nothing is read or recorded:
     no one's data leaves.
     """
-    filters = customer_filters(args)
+    filters = customer_filters(args, filterset=filterset)
     where, order_by = filters.where(), filters.order_by()
     if not send_rows:
         return iter(())

@@ -15,6 +15,7 @@ from backoffice.customers.errors import (
     CustomerVersionConflict,
 )
 from backoffice.customers.export import csv_download, export_customers
+from backoffice.customers.filterset import CustomerPageFilterSet
 from backoffice.customers.forms import (
     AnonymizeForm,
     ConsentsForm,
@@ -63,6 +64,7 @@ def customer_list():
             _page_size(),
             channels,
             read=not form_errors,
+            filterset=CustomerPageFilterSet,
         )
     except InvalidPage:
         return redirect(listlinks.url_with(page=_last_page(args, channels)))
@@ -90,7 +92,10 @@ def export():
     args = listlinks.with_changes(querystring.canonical_args(request.args), ordering=_ordering())
     try:
         blocks = export_customers(
-            args, audit_context_from_request("web"), send_rows=request.method != "HEAD"
+            args,
+            audit_context_from_request("web"),
+            send_rows=request.method != "HEAD",
+            filterset=CustomerPageFilterSet,
         )
     except FilterError:
         return redirect(listlinks.query_url(url_for(".list"), request.args))
@@ -235,7 +240,11 @@ def _last_page(args, channels) -> str | None:
     except InvalidPage:
         return None
     listed = customer_list_page(
-        listlinks.with_changes(args, ordering=_ordering()), "last", _page_size(), channels
+        listlinks.with_changes(args, ordering=_ordering()),
+        "last",
+        _page_size(),
+        channels,
+        filterset=CustomerPageFilterSet,
     )
     return str(listed.page.number) if listed.page and listed.page.number > 1 else None
 
