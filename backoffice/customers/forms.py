@@ -181,8 +181,22 @@ class NewCustomerForm(CustomerForm):
         return values
 
 
+CODE_WARNING = (
+    "The order import finds this customer by this code: after a change, the next order "
+    "with the old code creates a new customer."
+)
+CODE_LOCKED = "Only a supervisor can change the channel code."
+
+
 class EditCustomerForm(CustomerForm):
     version = VersionField(validators=[InputRequired()])
+
+    def __init__(self, *args: Any, may_change_code: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.may_change_code = may_change_code
+        self.channel_code.description = CODE_WARNING if may_change_code else CODE_LOCKED
+        if not may_change_code:
+            self.channel_code.render_kw = {"readonly": True}
 
 
 class ConsentsForm(FlaskForm):

@@ -5,11 +5,12 @@ from werkzeug.wrappers import Response
 
 from backoffice import listlinks
 from backoffice.audit.context import audit_context_from_request
-from backoffice.auth.access import role_required
+from backoffice.auth.access import can, role_required
 from backoffice.customers import querystring
 from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.customers.display import TEMPLATE_FILTERS
 from backoffice.customers.errors import (
+    ChannelCodeLockedError,
     CustomerAnonymizedError,
     CustomerDuplicatedFieldException,
     CustomerVersionConflict,
@@ -162,7 +163,9 @@ def new():
 @bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
 @role_required("agent")
 def edit(pk: int):
-    return _change_page(pk, EditCustomerForm, "customers/form.html")
+    return _change_page(
+        pk, EditCustomerForm, "customers/form.html", may_change_code=can("supervisor")
+    )
 
 
 @bp.route("/<int:pk>/consents", methods=["GET", "POST"], endpoint="consents")
@@ -171,12 +174,12 @@ def consents(pk: int):
     return _change_page(pk, ConsentsForm, "customers/consents.html")
 
 
-def _change_page(pk: int, form_class: type, template: str):
+def _change_page(pk: int, form_class: type, template: str, **form_options: bool):
     """A form that changes an existing customer: shown, validated, saved or refused."""
     customer = db.get_or_404(Customer, pk)
     if customer.is_anonymized:
         return _refuse_anonymized(customer)
-    form = form_class(obj=customer)
+    form = form_class(obj=customer, **form_options)
     outcome = _save(customer, form) if form.validate_on_submit() else {}
     if isinstance(outcome, Response):
         return outcome
@@ -210,6 +213,7 @@ def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response
             customer,
             audit_context_from_request("web"),
             expected_version=read_at,
+            channel_code_locked=not getattr(form, "may_change_code", True),
             **form.customer_fields(),
         )
     except CustomerVersionConflict:
@@ -217,6 +221,9 @@ def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response
         return {"meanwhile": events, "clashes": rebase(form, customer, events)}
     except CustomerDuplicatedFieldException:
         form.channel_code.errors.append(DUPLICATE)
+        return {}
+    except ChannelCodeLockedError as exc:
+        form.channel_code.errors.append(str(exc))
         return {}
     except CustomerAnonymizedError:
         return _refuse_anonymized(customer)
