@@ -5,6 +5,7 @@ from backoffice.auth.models import ApiToken, User
 from backoffice.channels.models import Channel, IntegrationMapping
 from backoffice.customers.models import Customer, CustomerCount
 from backoffice.orders.models import Order
+from backoffice.savedviews.models import SavedView
 
 __all__ = [
     "ApiToken",
@@ -14,5 +15,6 @@ __all__ = [
     "CustomerCount",
     "IntegrationMapping",
     "Order",
+    "SavedView",
     "User",
 ]

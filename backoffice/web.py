@@ -56,11 +56,13 @@ def register_blueprints(app: Flask) -> None:
     from backoffice.auth.views import bp as auth_bp
     from backoffice.customers.views import bp as customers_bp
     from backoffice.main.views import bp as main_bp
+    from backoffice.savedviews.views import bp as saved_views_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(saved_views_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

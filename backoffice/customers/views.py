@@ -1,6 +1,7 @@
 """Customer pages: list with filters, quick search, detail, create, edit, consents, anonymize."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from backoffice import listlinks
@@ -38,6 +39,7 @@ from backoffice.extensions import db
 from backoffice.filtering import FilterError
 from backoffice.orders.queries import customer_orders, orders_info
 from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
+from backoffice.savedviews.service import list_panel
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
@@ -84,6 +86,7 @@ def customer_list():
         default_ordering=querystring.DEFAULT_ORDERING,
         page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
+        saved=list_panel(current_user, request.query_string.decode()),
     )
 
 
