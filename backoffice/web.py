@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from backoffice.auth.views import bp as auth_bp
     from backoffice.customers.views import bp as customers_bp
     from backoffice.main.views import bp as main_bp
+    from backoffice.orders.views import bp as orders_bp
     from backoffice.savedviews.views import bp as saved_views_bp
 
     app.register_blueprint(api_bp)
@@ -63,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(saved_views_bp)
+    app.register_blueprint(orders_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -31,6 +31,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "customers.consents": {"GET": "agent", "POST": "agent"},
     "customers.anonymize": {"GET": "supervisor", "POST": "supervisor"},
     "customers.export": {"GET": "supervisor"},
+    "orders.detail": {"GET": "agent"},
     "saved_views.create": {"POST": "agent"},
     "saved_views.open": {"GET": "agent"},
     "saved_views.edit": {"GET": "agent", "POST": "agent"},
