@@ -97,7 +97,7 @@ def test_the_api_reference_fits_a_phone_and_admins_find_it(browse, people):
 def test_the_edit_form_marks_required_fields_and_locks_the_code_for_agents(browse, people):
     page = browse("agent")
     page.goto(f"/customers/{people['ada']}/edit")
-    expect(page.locator('label[for="email"] .required')).to_be_visible()
+    expect(page.locator('label[for="email"] + .required')).to_be_visible()
     expect(page.locator("#channel_code")).to_have_attribute("readonly", "")
     email = page.locator("#email").bounding_box()["width"]
     others = [

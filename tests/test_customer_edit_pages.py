@@ -211,9 +211,9 @@ def test_a_supervisor_changes_the_channel_code_after_a_warning(supervisor_client
 def test_required_fields_are_marked_before_submitting(agent_client, customer):
     html = text(agent_client.get("/customers/new"))
     for name in ("email", "channel_code", "channel"):
-        assert re.search(rf'<label for="{name}">[^<]*<span class="required"', html), name
+        assert re.search(rf'<label for="{name}">[^<]*</label> <span class="required"', html), name
         assert re.search(rf'<(input|select)[^>]*id="{name}"[^>]*required', html), name
-    assert not re.search(r'<label for="first_name">[^<]*<span class="required"', html)
+    assert not re.search(r'<label for="first_name">[^<]*</label> <span class="required"', html)
     assert "marks a required field" in html
 
 

@@ -296,7 +296,7 @@ class CustomerFilterForm(Form):
     # The common filters first; the groups in ``collapsed`` start folded unless in use.
     layout = (
         ("Identity", ("email__startswith", "first_name", "last_name", "phone_number",
-                      "is_active", "channel")),
+                      "channel", "is_active")),
         ("Consents", ("email_allowed", "sms_allowed", "call_allowed")),
         ("Dates", ("created_date__gte", "created_until", "modified_date__gte", "modified_until")),
         ("Advanced", ("channel_code", "erp_code", "mapping__code", "gender", "user_type",
