@@ -196,7 +196,7 @@ def test_the_filter_panel_follows_the_query_and_the_channels(agent_client, chann
     channel.name = "Renamed Shop"
     db.session.commit()
     html = text(agent_client.get("/customers/?email__startswith=an"))
-    assert "Renamed Shop" in html.split("</details>")[0]
+    assert "Renamed Shop" in html.split('class="card filters"')[1].split("</form>")[0]
 
 
 def test_bad_filter_values_show_the_engines_messages_beside_their_fields(agent_client, crowd):
@@ -321,9 +321,9 @@ def test_the_list_issues_a_bounded_number_of_statements(app, agent_client, chann
         counts.append(
             len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))])
         )
-    # the user, the channels (which also answer the channel filter's check), the page with
-    # its count
-    assert counts == [3, 3]
+    # the user, the channels (which also answer the channel filter's check), the saved views,
+    # the page with its count
+    assert counts == [4, 4]
 
 
 # -- quick search ------------------------------------------------------------------------------
