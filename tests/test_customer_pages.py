@@ -452,3 +452,10 @@ def test_the_api_orders_by_the_channel_id_and_knows_no_name_ordering(api, names)
     assert refused.get_json() == {
         "ordering": ["Select a valid choice. name is not one of the available choices."]
     }
+
+
+def test_the_pages_export_follows_the_pages_orderings(supervisor_client, names):
+    response = supervisor_client.get("/customers/export.csv?ordering=-channel__name")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.index("zoe@example.com") < body.index("abe@example.com")
