@@ -8,11 +8,14 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test check lint install chromium
 
-## Set up, migrate, load demo data (idempotent) and serve on http://127.0.0.1:5000.
+## Set up, migrate, load demo data (idempotent), start a job worker and serve on http://127.0.0.1:5000.
 run: $(STAMP) .env
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	@echo "Backoffice: http://127.0.0.1:5000  (sign in with a demo login above)"
+	@# The background-job worker runs beside the web server and stops with it (Ctrl-C).
+	$(FLASK) jobs worker --workers 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Set up and run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).

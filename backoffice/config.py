@@ -57,8 +57,24 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_CONNECT_TIMEOUT": 5,  # PostgreSQL: a host that does not answer (seconds, >= 2)
     # Host names this server answers to (Flask checks them); None: the loopback names.
     "TRUSTED_HOSTS": None,
+    # Proxies (load balancers) in front of the app that set X-Forwarded-For and -Proto: the
+    # client's address is read that many hops back (the sign-in throttle counts per address).
+    # 0: the connecting address is the client's; a forwarded header is ignored.
+    "TRUSTED_PROXIES": 0,
     # Days an API token lives from its creation; None: tokens live until revoked.
     "API_TOKEN_TTL_DAYS": None,
+    # Background jobs (backoffice/jobs): the queue (None: SQLite in the instance folder; or
+    # redis://HOST:6379/DB), tasks run at once in the caller (tests), units per committed
+    # batch, seconds without a batch after which a running job counts as dead.
+    "JOBS_URL": None,
+    "JOBS_IMMEDIATE": False,
+    "JOBS_BATCH_SIZE": 2000,
+    "JOBS_STALL_SECONDS": 120.0,
+    # Bulk consent changes of up to this many customers run in the request, not the queue.
+    "JOBS_INLINE_LIMIT": 500,
+    # An opt-out list upload may be this large (a million lines of emails: ~30 MB).
+    "OPTOUT_MAX_BYTES": 64 * 1024 * 1024,
+    "OPTOUT_MAX_LINES": 1_000_000,
 }
 
 # Environment variable -> setting, with the conversion the value needs.
@@ -73,6 +89,10 @@ ENVIRONMENT = {
     "TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
     "API_TOKEN_TTL_DAYS": ("API_TOKEN_TTL_DAYS", lambda v: _whole_days("API_TOKEN_TTL_DAYS", v)),
     "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "JOBS_URL": ("JOBS_URL", str),
+    "JOBS_BATCH_SIZE": ("JOBS_BATCH_SIZE", int),
+    "JOBS_STALL_SECONDS": ("JOBS_STALL_SECONDS", float),
 }
 
 

@@ -1,20 +1,5 @@
-"""Imports every model, so the metadata (and Alembic) sees the whole schema."""
+"""Imports every feature's models, so the metadata (and Alembic) sees the whole schema."""
 
-from backoffice.audit.models import AuditEvent
-from backoffice.auth.models import ApiToken, User
-from backoffice.channels.models import Channel, IntegrationMapping
-from backoffice.customers.models import Customer, CustomerCount
-from backoffice.orders.models import Order
-from backoffice.savedviews.models import SavedView
+from backoffice.features import feature_modules
 
-__all__ = [
-    "ApiToken",
-    "AuditEvent",
-    "Channel",
-    "Customer",
-    "CustomerCount",
-    "IntegrationMapping",
-    "Order",
-    "SavedView",
-    "User",
-]
+MODELS = feature_modules("models")

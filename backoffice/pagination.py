@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 
 from backoffice.types import MAX_ID
 
@@ -78,3 +78,12 @@ def paginate(
     result = session.execute(statement.limit(limit).offset(page_offset(number, limit)), params)
     items = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
     return Page(items=list(items), count=count, number=number, limit=limit)
+
+
+def filtered_page(session: Any, model: Any, filters: Any, number: int, limit: int) -> Page:
+    """One page of ``model``'s rows that ``filters`` (a FilterSet) selects, in its order;
+    raises FilterError when a value was bad, and InvalidPage."""
+    where = filters.where()
+    statement = select(model).where(*where).order_by(*filters.order_by())
+    count = select(func.count()).select_from(model).where(*where)
+    return paginate(session, statement, count, number, limit)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, DateTime, Numeric
+from sqlalchemy import JSON, BigInteger, DateTime, Numeric, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -72,3 +72,9 @@ class Money(TypeDecorator):
 
 
 JSONObject = JSON().with_variant(JSONB(), "postgresql")
+
+
+def search_key(length: int) -> String:
+    """A search key column: compared byte by byte (collation "C" on PostgreSQL, SQLite's
+    binary default), so a prefix is a range of its index whatever the database's collation."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")

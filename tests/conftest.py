@@ -39,6 +39,9 @@ def base_config(database_url: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # Tests post forms without tokens; the CSRF tests switch it back on.
         "WTF_CSRF_ENABLED": False,
+        # Jobs run in the test's process as they are queued (tests/test_jobs_worker.py starts
+        # a real worker).
+        "JOBS_IMMEDIATE": True,
     }
 
 

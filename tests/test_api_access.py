@@ -4,6 +4,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from backoffice.auth.models import ApiToken
 from backoffice.customers.filterset import CustomerFilterSet
@@ -200,3 +201,23 @@ def test_channel_path_refuses_moving_a_customer(api, channel):
         f"/api/v1/channel/{channel.id}/customers/{mine.id}/", json={"channel": other.id}
     )
     assert response.status_code == 406 and response.get_json()["error_code"] == "customer_100_3"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("segment", ["1", "abc", "detailed", "export.csv"])
+def test_no_two_api_rules_match_one_path(app, segment):
+    """``Allow`` is worked out once per rule: right only while every path of a rule matches no
+    rule of another pattern (whose methods would belong in it too)."""
+    adapter = app.url_map.bind("localhost")
+    by_pattern: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            by_pattern.setdefault(rule.rule, set()).update(rule.methods)
+    for pattern, methods in by_pattern.items():
+        path = re.sub(r"<[^>]+>", segment, pattern)
+        try:
+            matched, _ = adapter.match(path, method=sorted(methods)[0], return_rule=True)
+        except HTTPException:
+            continue  # not a path of this rule
+        if matched.rule == pattern:
+            assert set(adapter.allowed_methods(path)) == methods, (pattern, path)

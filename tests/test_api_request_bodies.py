@@ -5,10 +5,11 @@ import json
 import pytest
 from sqlalchemy import select
 
+from backoffice import create_app
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from tests.builders import make_customer
-from tests.conftest import PASSWORDS
+from tests.conftest import PASSWORDS, base_config
 
 LOGIN = "/api/v1/auth/login/"
 UTF7 = "application/json; charset=utf-7"
@@ -74,6 +75,31 @@ def test_one_address_trying_many_accounts_is_throttled(app, anonymous_api, users
     assert anonymous_api.post(LOGIN, json=fresh, environ_base=here).status_code == 429
     elsewhere = {"REMOTE_ADDR": "192.0.2.8"}
     assert anonymous_api.post(LOGIN, json=fresh, environ_base=elsewhere).status_code == 200
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_trusted_proxy_each_forwarded_address_is_throttled_apart(database_url, proxies):
+    """Behind a load balancer every request comes from its address: with TRUSTED_PROXIES the
+    throttle counts per client (X-Forwarded-For); without it a forwarded header is ignored."""
+    app = create_app(
+        base_config(database_url)
+        | {"TRUSTED_PROXIES": proxies, "LOGIN_ADDRESS_RATE_LIMIT": "2 per minute"}
+    )
+    client = app.test_client()
+    balancer = {"REMOTE_ADDR": "10.0.0.2"}
+    attempt = {"username": "nobody@test.example", "password": "wrong-password"}
+
+    def login(client_address: str) -> int:
+        headers = {"X-Forwarded-For": client_address}
+        return client.post(LOGIN, json=attempt, headers=headers, environ_base=balancer).status_code
+
+    try:
+        assert [login("192.0.2.7"), login("192.0.2.7"), login("192.0.2.7")] == [400, 400, 429]
+        assert login("192.0.2.8") == (400 if proxies else 429)
+    finally:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 def test_the_body_is_read_once(api, channel, monkeypatch):

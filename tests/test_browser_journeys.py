@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from backoffice.channels.models import Channel
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.models import Order
@@ -215,3 +216,33 @@ def test_list_and_detail_fit_the_window(browse, people, width, tmp_path):
         page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
+
+
+def test_search_as_staff_type_it(browse, people):
+    market = db.session.get(Channel, people["market"])
+    murat = make_customer(market, first_name="Murat", last_name="Yılmaz",
+                          email="murat@example.com", phone_number="05344149106").id  # fmt: skip
+    make_customer(market, first_name="Muratcan", last_name="Öz", email="mc@example.com")
+    db.session.commit()
+    db.session.remove()
+    page = browse("agent")
+    # The list's search box: mixed case, no Turkish letters; it combines with a filter.
+    page.get_by_label("Search customers").fill("mUrAt YILMAZ")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"\?search=mUrAt\+YILMAZ$"))
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_role("link", name=re.compile("Search: mUrAt YILMAZ"))).to_be_visible()
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_label("Market").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"search=mUrAt\+YILMAZ"))
+    expect(page.locator("tbody tr")).to_have_count(1)
+    page.get_by_label("Search customers").fill("murat")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"channel={people['market']}"))
+    expect(page.locator("tbody tr")).to_have_count(2)
+    # The quick search: a phone number with spaces opens the customer.
+    page.get_by_label("Find a customer").fill("0534 414 91 06")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/customers/{murat}/$"))
+    expect(page.get_by_role("heading", name="Murat Yılmaz")).to_be_visible()

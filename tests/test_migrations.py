@@ -1,13 +1,15 @@
 """The migrations build exactly the schema the models describe."""
 
+from datetime import UTC, datetime
+
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import MetaData, Table, insert, text
 
 from backoffice import create_app
 from backoffice.extensions import db, schema_metadata
-from tests.builders import make_channel, make_customer
+from tests.builders import make_channel
 from tests.conftest import base_config
 
 
@@ -21,16 +23,72 @@ def test_models_and_migrations_agree(app):
     assert differences == []
 
 
+# The columns every revision since 0001 has: a row written before later revisions add theirs.
+OLD_CUSTOMER = text(
+    "INSERT INTO customers (channel_id, channel_code, email, first_name, last_name, "
+    "phone_number, is_active, extra_field, attributes, attributes_kwargs, localized_attributes, "
+    "localized_attributes_kwargs, email_allowed, sms_allowed, call_allowed, created_date, "
+    "modified_date, version) VALUES (:channel_id, :code, :email, :first, :last, :phone, true, "
+    "'{}', '{}', '{}', '{}', '{}', false, false, false, :now, :now, 1)"
+)
+
+
+def _insert_old_customer(channel_id, code, email, first, last, phone=None):
+    now = datetime(2024, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+    db.session.execute(
+        OLD_CUSTOMER,
+        {
+            "channel_id": channel_id,
+            "code": code,
+            "email": email,
+            "first": first,
+            "last": last,
+            "phone": phone,
+            "now": now,
+        },
+    )
+
+
+def test_the_search_keys_migration_fills_the_keys_of_existing_customers(tmp_path):
+    url = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
+    app = create_app(base_config(url))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0006b")
+        channel = make_channel()
+        _insert_old_customer(
+            channel.id, "a", "Murat.Y@Example.com", "Murat", "Yılmaz", "0534 414 91 06"
+        )
+        _insert_old_customer(channel.id, "b", "x@example.com", "", "", None)
+        db.session.commit()
+        flask_migrate.upgrade()
+        rows = db.session.execute(
+            text("SELECT email_key, phone_key, phone_tail FROM customers ORDER BY channel_code")
+        ).all()
+        words = (
+            db.session.execute(
+                text(
+                    "SELECT w.word FROM customer_search_words w JOIN customers c "
+                    "ON c.id = w.customer_id WHERE c.channel_code = 'a' ORDER BY w.word"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        db.engine.dispose()
+    assert rows == [
+        ("murat.y@example.com", "+905344149106", "601941443509"),
+        ("x@example.com", None, None),
+    ]
+    assert words == ["murat", "murat.y", "y", "yilmaz"]
+
+
 def test_an_analyzed_sqlite_database_gets_statistics_for_the_new_list_index(tmp_path):
     """SQLite misjudges an index that statistics leave out (a 1 s scan for a quick search)."""
     url = f"sqlite:///{tmp_path / 'analyzed.sqlite3'}"
     app = create_app(base_config(url))
     with app.app_context():
         flask_migrate.upgrade(revision="0003")
-        channel = make_channel()
-        for n in range(20):
-            make_customer(channel, channel_code=f"c{n}")
-        db.session.commit()
+        _insert_customers_at_0003(20)
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         flask_migrate.upgrade()
@@ -39,3 +97,36 @@ def test_an_analyzed_sqlite_database_gets_statistics_for_the_new_list_index(tmp_
         ).scalar_one_or_none()
         db.engine.dispose()
     assert stats is not None and stats.startswith("20 ")
+
+
+def _insert_customers_at_0003(count: int) -> None:
+    """``count`` customers written into the tables as revision 0003 left them (reflected, not
+    the models: a column added later does not exist yet)."""
+    now = datetime.now(UTC)
+    tables = MetaData()
+    channels = Table("channels", tables, autoload_with=db.engine)
+    customers = Table("customers", tables, autoload_with=db.engine)
+    channel = {"name": "Market", "channel_type": "marketplace", "is_active": True}
+    channel_id = db.session.execute(
+        insert(channels).values(**channel, created_date=now, modified_date=now)
+    ).inserted_primary_key[0]
+    flags = dict.fromkeys(("is_active", "email_allowed", "sms_allowed", "call_allowed"), True)
+    json_columns = ("extra_field", "attributes", "attributes_kwargs", "localized_attributes")
+    documents = {name: {} for name in (*json_columns, "localized_attributes_kwargs")}
+    rows = [
+        {
+            "channel_id": channel_id,
+            "channel_code": f"c{n}",
+            "email": f"c{n}@example.com",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "created_date": now,
+            "modified_date": now,
+            "version": 1,
+            **flags,
+            **documents,
+        }
+        for n in range(count)
+    ]
+    db.session.execute(insert(customers), rows)
+    db.session.commit()

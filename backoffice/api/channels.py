@@ -6,9 +6,17 @@ from sqlalchemy import func, select
 from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
 from backoffice.api.body import request_data
+from backoffice.api.operations import (
+    ERROR,
+    VALIDATION_ERROR,
+    documented,
+    operation,
+    page_operation,
+    read_operation,
+)
 from backoffice.api.pagination import invalid_page, page_params, page_response
 from backoffice.api.responses import get_or_404, validation_error
-from backoffice.api.schemas import CHANNEL_FIELDS, channel_json
+from backoffice.api.schemas import CHANNEL, CHANNEL_FIELDS, CHANNEL_INPUT, channel_json
 from backoffice.channels import service
 from backoffice.channels.models import Channel
 from backoffice.extensions import db
@@ -17,6 +25,7 @@ from backoffice.pagination import InvalidPage, paginate
 
 
 @bp.route("/channels/", methods=["GET"], endpoint="channel_list")
+@documented("channel_list", "get", page_operation("Channels", CHANNEL))
 @requires("agent")
 def channel_list():
     number, limit = page_params()
@@ -29,6 +38,15 @@ def channel_list():
 
 
 @bp.route("/channels/", methods=["POST"], endpoint="channel_create")
+@documented(
+    "channel_create",
+    "post",
+    operation(
+        "Create a channel (admin)",
+        {"201": CHANNEL, "400": VALIDATION_ERROR, "415": ERROR},
+        body=CHANNEL_INPUT,
+    ),
+)
 @requires("admin")
 def channel_create():
     values, problems = validate(CHANNEL_FIELDS, request_data(), partial=False)
@@ -38,6 +56,7 @@ def channel_create():
 
 
 @bp.route("/channels/<int:pk>/", methods=["GET"], endpoint="channel_detail")
+@documented("channel_detail", "get", read_operation("One channel", CHANNEL))
 @requires("agent")
 def channel_detail(pk: int):
     return jsonify(channel_json(get_or_404(Channel, pk)))

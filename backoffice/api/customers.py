@@ -12,9 +12,28 @@ from backoffice.api.auth import requires
 from backoffice.api.blueprint import bp
 from backoffice.api.body import request_data
 from backoffice.api.metadata import options_response
+from backoffice.api.operations import (
+    ERROR,
+    NOT_ACCEPTABLE,
+    VALIDATION_ERROR,
+    Schema,
+    documented,
+    operation,
+    page_operation,
+    read_operation,
+)
+from backoffice.api.operations import filter_parameters as filtered_by
 from backoffice.api.pagination import invalid_page, page_params, page_response
 from backoffice.api.responses import APIError, get_or_404, validation_error
-from backoffice.api.schemas import customer_detailed_json, customer_json
+from backoffice.api.schemas import (
+    CUSTOMER,
+    CUSTOMER_DETAILED,
+    CUSTOMER_INPUT,
+    CUSTOMER_PATCH,
+    RELATED_CUSTOMER,
+    customer_detailed_json,
+    customer_json,
+)
 from backoffice.audit.context import audit_context_from_request
 from backoffice.channels.models import Channel
 from backoffice.customers import errors
@@ -29,6 +48,7 @@ from backoffice.customers.listread import (
     filters_select,
 )
 from backoffice.customers.models import Customer
+from backoffice.customers.related import related_records
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.fields import Field, validate
@@ -40,17 +60,70 @@ LIST = "/customers/"
 SCOPED = "/channel/<int:channel_id>/customers/"
 
 
+def _write(summary: str, body: Schema, status: str, **kwargs) -> dict:
+    refused = {"406": NOT_ACCEPTABLE, "412": ERROR, "415": ERROR}
+    responses = {status: CUSTOMER, "400": VALIDATION_ERROR, "404": ERROR, **refused}
+    return operation(summary, responses, body=body, **kwargs)
+
+
+# The OpenAPI operations of the views below.
+LISTED = page_operation("Customers, paged and filtered", CUSTOMER, CustomerFilterSet)
+SCOPED_LISTED = page_operation("A channel's customers", CUSTOMER, CustomerFilterSet)
+DETAILED = page_operation(
+    "Customers with channel and orders_info", CUSTOMER_DETAILED, CustomerFilterSet
+)
+CSV = {"text/csv": {"schema": {"type": "string"}}}
+EXPORTED = operation(
+    "The filtered customers as CSV, streamed (supervisor)",
+    {
+        "200": {
+            "description": "One row per customer; formula-like cells start with '",
+            "content": CSV,
+        },
+        "400": VALIDATION_ERROR,
+    },
+    parameters=filtered_by(CustomerFilterSet),
+)
+ONE = read_operation("One customer", CUSTOMER)
+ONE_DETAILED = read_operation("One customer with channel and orders_info", CUSTOMER_DETAILED)
+# Where a created customer can be read and changed next: the stateful fuzzing follows these.
+LINKS = {
+    name: {"operationId": op, "parameters": {"pk": "$response.body#/pk"}}
+    for name, op in (
+        ("GetCustomer", "getCustomer"),
+        ("PatchCustomer", "patchCustomer"),
+        ("GetCustomerDetailed", "getCustomerDetailed"),
+    )
+}
+CREATED = _write("Create a customer", CUSTOMER_INPUT, "201", links=LINKS)
+SCOPED_CREATED = _write("Create a customer of this channel", CUSTOMER_PATCH, "201")
+REPLACED = _write(
+    "Replace a customer (email, channel, channel_code required)", CUSTOMER_INPUT, "200"
+)
+SCOPED_REPLACED = _write("Replace a customer of this channel", CUSTOMER_PATCH, "200")
+PATCHED = _write("Change some fields of a customer", CUSTOMER_PATCH, "200")
+RELATED = page_operation(
+    "The same person's other records: same email or phone, not anonymized", RELATED_CUSTOMER
+)
+ANONYMIZED = operation(
+    "Erase the customer's personal data for good (supervisor)", {"200": CUSTOMER, "404": ERROR}
+)
+
+
 # -- reading -----------------------------------------------------------------------------------
 
 
 @bp.route(LIST, methods=["GET"], endpoint="customer_list")
 @bp.route(SCOPED, methods=["GET"], endpoint="channel_customer_list")
+@documented("customer_list", "get", LISTED, operation_id="listCustomers")
+@documented("channel_customer_list", "get", SCOPED_LISTED)
 @requires("agent")
 def customer_list(channel_id: int | None = None):
     return _list(channel_id, detailed=False)
 
 
 @bp.route(f"{LIST}detailed/", methods=["GET"], endpoint="customer_detailed_list")
+@documented("customer_detailed_list", "get", DETAILED)
 @requires("agent")
 def customer_detailed_list():
     return _list(None, detailed=True)
@@ -77,6 +150,7 @@ def _list(channel_id: int | None, *, detailed: bool):
 
 
 @bp.route(f"{LIST}export.csv", methods=["GET"], endpoint="customer_export")
+@documented("customer_export", "get", EXPORTED, operation_id="exportCustomers")
 @requires("supervisor")
 def customer_export():
     try:
@@ -90,6 +164,8 @@ def customer_export():
 
 @bp.route(f"{LIST}<lookup:pk>/", methods=["GET"], endpoint="customer_detail")
 @bp.route(f"{SCOPED}<lookup:pk>/", methods=["GET"], endpoint="channel_customer_detail")
+@documented("customer_detail", "get", ONE, operation_id="getCustomer")
+@documented("channel_customer_detail", "get", ONE)
 @requires("agent")
 def customer_detail(pk: int, channel_id: int | None = None):
     customer = _customer_row_or_404(pk, channel_id)
@@ -97,6 +173,7 @@ def customer_detail(pk: int, channel_id: int | None = None):
 
 
 @bp.route(f"{LIST}<lookup:pk>/detailed/", methods=["GET"], endpoint="customer_detail_detailed")
+@documented("customer_detail_detailed", "get", ONE_DETAILED, operation_id="getCustomerDetailed")
 @requires("agent")
 def customer_detail_detailed(pk: int):
     customer = _customer_row_or_404(pk)
@@ -104,11 +181,28 @@ def customer_detail_detailed(pk: int):
     return _with_etag(jsonify(body), customer)
 
 
+@bp.route(f"{LIST}<lookup:pk>/related/", methods=["GET"], endpoint="customer_related")
+@documented("customer_related", "get", RELATED)
+@requires("agent")
+def customer_related(pk: int):
+    """The same person's other records: those sharing the email or phone key."""
+    customer = _customer_row_or_404(pk)
+    number, limit = page_params()
+    try:
+        page = related_records(customer, number, limit)
+    except InvalidPage as exc:
+        raise invalid_page() from exc
+    results = [{**customer_json(r.customer), "matched_on": r.matched_on} for r in page.items]
+    return page_response(page, results)
+
+
 # -- writing -----------------------------------------------------------------------------------
 
 
 @bp.route(LIST, methods=["POST"], endpoint="customer_create")
 @bp.route(SCOPED, methods=["POST"], endpoint="channel_customer_create")
+@documented("customer_create", "post", CREATED, operation_id="createCustomer")
+@documented("channel_customer_create", "post", SCOPED_CREATED)
 @requires("agent")
 def customer_create(channel_id: int | None = None):
     values = _validated(request_data(), partial=False, channel_id=channel_id)
@@ -124,6 +218,10 @@ def customer_create(channel_id: int | None = None):
 
 @bp.route(f"{LIST}<lookup:pk>/", methods=["PUT", "PATCH"], endpoint="customer_update")
 @bp.route(f"{SCOPED}<lookup:pk>/", methods=["PUT", "PATCH"], endpoint="channel_customer_update")
+@documented("customer_update", "put", REPLACED, operation_id="replaceCustomer")
+@documented("customer_update", "patch", PATCHED, operation_id="patchCustomer")
+@documented("channel_customer_update", "put", SCOPED_REPLACED)
+@documented("channel_customer_update", "patch", PATCHED)
 @requires("agent")
 def customer_update(pk: int, channel_id: int | None = None):
     customer = _customer_or_404(pk, channel_id)
@@ -137,6 +235,7 @@ def customer_update(pk: int, channel_id: int | None = None):
 
 
 @bp.route(f"{LIST}<lookup:pk>/anonymize/", methods=["POST"], endpoint="customer_anonymize")
+@documented("customer_anonymize", "post", ANONYMIZED)
 @requires("supervisor")
 def customer_anonymize(pk: int):
     customer = _customer_or_404(pk)
@@ -154,7 +253,12 @@ def customer_anonymize(pk: int):
 def customer_list_options(channel_id: int | None = None):
     name = "Customer Detailed" if request.path.endswith("/detailed/") else "Customer List"
     post = None if name == "Customer Detailed" else CUSTOMER_FIELDS
-    return options_response(name, filters=CustomerFilterSet.metadata(), post_fields=post)
+    return options_response(
+        name,
+        filters=CustomerFilterSet.metadata(),
+        search=CustomerFilterSet.search.metadata(),
+        post_fields=post,
+    )
 
 
 @bp.route(f"{LIST}<lookup:pk>/", methods=["OPTIONS"], endpoint="customer_detail_options")

@@ -91,12 +91,27 @@ def add_view_headers(response):
         return response
     if isinstance(request.routing_exception, SecurityError):
         return response  # an untrusted Host: no URL adapter can be built for it
-    adapter = current_app.create_url_adapter(request)
-    methods = set(adapter.allowed_methods(request.path))
-    if methods:
-        response.headers["Allow"] = ", ".join(m for m in METHOD_ORDER if m in methods)
+    allow = _allow(request.url_rule.rule) if request.url_rule else _allowed(request.path)
+    if allow:
+        response.headers["Allow"] = allow
     response.vary.update(("Accept", "Authorization"))
     return response
+
+
+def _allow(rule: str) -> str:
+    """The ``Allow`` of every path of one rule: the same for all of them, as no two rules of
+    the API match one path (the lookup converter leaves other routes' segments alone;
+    tests/test_api_access.py checks it), so it is worked out once per rule."""
+    known = current_app.extensions.setdefault("backoffice.allow", {})
+    allow = known.get(rule)
+    if allow is None:
+        allow = known[rule] = _allowed(request.path)
+    return allow
+
+
+def _allowed(path: str) -> str:
+    methods = set(current_app.create_url_adapter(request).allowed_methods(path))
+    return ", ".join(m for m in METHOD_ORDER if m in methods)
 
 
 def init_api_views(app: Flask) -> None:

@@ -4,6 +4,7 @@ from flask import g, jsonify
 
 from backoffice.api.blueprint import bp
 from backoffice.api.body import request_data
+from backoffice.api.operations import ERROR, VALIDATION_ERROR, Schema, documented, operation
 from backoffice.api.responses import validation_error
 from backoffice.auth.service import authenticate, issue_token
 from backoffice.auth.throttle import throttled
@@ -16,6 +17,8 @@ LOGIN_FIELDS = {
         "password", "char", required=True, allow_blank=False, max_length=1024, trim=False
     ),
 }
+
+TOKEN = Schema("Token", {"key": Field("key", "char")})
 
 
 def _credentials() -> tuple[dict, dict]:
@@ -31,6 +34,16 @@ def _username() -> object:
 
 
 @bp.route("/auth/login/", methods=["POST"], endpoint="login")
+@documented(
+    "login",
+    "post",
+    operation(
+        "A token for an email and password",
+        {"200": TOKEN, "400": VALIDATION_ERROR, "415": ERROR, "429": ERROR},
+        body=Schema("Login", LOGIN_FIELDS, mode="input"),
+        public=True,
+    ),
+)
 @throttled(_username, failed=lambda response: response.status_code != 200)
 def login():
     values, problems = _credentials()

@@ -40,6 +40,7 @@ def options_response(
     *,
     description: str = "",
     filters: dict[str, Any] | None = None,
+    search: dict[str, Any] | None = None,
     post_fields: dict[str, Field] | None = None,
     put_fields: dict[str, Field] | None = None,
 ):
@@ -58,4 +59,6 @@ def options_response(
         body["actions"] = actions
     if filters is not None:
         body["filters"] = filters
+    if search is not None:  # DRF's SearchFilter: its parameter, title and description
+        body["search"] = search
     return jsonify(body)

@@ -10,6 +10,9 @@ from werkzeug.routing import Map
 SELF_DESCRIBING = {"api.schema", "api.docs"}
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
 _ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_CONVERTED = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
+# Path arguments by converter: ids (``int``, DRF's ``lookup``) or any segment.
+_ID = {"type": "integer", "minimum": 0}
 
 
 class UndocumentedRoute(LookupError):
@@ -31,9 +34,7 @@ def openapi_path(rule: str) -> str:
 
 
 def paths_from_url_map(
-    url_map: Map,
-    operations: dict[tuple[str, str], dict[str, Any]],
-    parameters: dict[str, dict[str, Any]],
+    url_map: Map, operations: dict[tuple[str, str], dict[str, Any]]
 ) -> dict[str, Any]:
     """Every ``api.*`` route and method, described by ``operations[(endpoint, method)]``.
 
@@ -57,11 +58,16 @@ def paths_from_url_map(
             unused.discard(key)
     if unused:
         raise UndocumentedRoute(f"operations without a route: {sorted(unused)}")
-    return {path: _item(found[path], parameters) for path in sorted(found, key=first.__getitem__)}
+    return {path: _item(found[path]) for path in sorted(found, key=first.__getitem__)}
 
 
-def _item(found: dict[str, Any], parameters: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    names = _ARGUMENT.findall(found["rule"])
-    item: dict[str, Any] = {"parameters": [parameters[n] for n in names]} if names else {}
+def _item(found: dict[str, Any]) -> dict[str, Any]:
+    parameters = [_path_parameter(c, n) for c, n in _CONVERTED.findall(found["rule"])]
+    item: dict[str, Any] = {"parameters": parameters} if parameters else {}
     item.update({m: found[m] for m in METHOD_ORDER if m in found})
     return item
+
+
+def _path_parameter(converter: str, name: str) -> dict[str, Any]:
+    schema = _ID if converter in ("int", "lookup") else {"type": "string"}
+    return {"name": name, "in": "path", "required": True, "schema": dict(schema)}

@@ -1,7 +1,9 @@
-"""The API's resources: field specs (CustomerSerializer, channels) and their rendering."""
+"""The API's resources: field specs (CustomerSerializer, channels), their rendering, and the
+schemas the OpenAPI document describes them with."""
 
 from typing import Any
 
+from backoffice.api.operations import Schema, Strings
 from backoffice.channels.models import CHANNEL_TYPES, Channel
 from backoffice.customers.declaration import CUSTOMER_FIELDS
 from backoffice.customers.models import Customer
@@ -20,21 +22,30 @@ CHANNEL_FIELDS: dict[str, Field] = {
     )
 }
 
-ORDERS_INFO_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "total_order_amount": {"type": "string", "format": "decimal"},
-        "total_refund_amount": {"type": "string", "format": "decimal"},
-        "total_discount_amount": {"type": "string", "format": "decimal"},
-        "total_order_count": {"type": "integer"},
-    },
-    "required": [
-        "total_order_amount",
-        "total_refund_amount",
-        "total_discount_amount",
-        "total_order_count",
-    ],
+ORDERS_INFO_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("total_order_amount", "decimal"),
+        Field("total_refund_amount", "decimal"),
+        Field("total_discount_amount", "decimal"),
+        Field("total_order_count", "integer"),
+    )
 }
+
+CHANNEL = Schema("Channel", CHANNEL_FIELDS)
+CHANNEL_INPUT = Schema("ChannelInput", CHANNEL_FIELDS, mode="input")
+CUSTOMER = Schema("Customer", CUSTOMER_FIELDS)
+CUSTOMER_INPUT = Schema("CustomerInput", CUSTOMER_FIELDS, mode="input")
+CUSTOMER_PATCH = Schema("CustomerPatch", CUSTOMER_FIELDS, mode="patch")
+# A record of the same person elsewhere, and the keys it shares (``related/``).
+RELATED_CUSTOMER = Schema(
+    "RelatedCustomer", {**CUSTOMER_FIELDS, "matched_on": Strings(("email", "phone"))}
+)
+# CustomerDetailedSerializer: the channel nested, plus orders_info.
+CUSTOMER_DETAILED = Schema(
+    "CustomerDetailed",
+    {**CUSTOMER_FIELDS, "channel": CHANNEL, "orders_info": Schema("", ORDERS_INFO_FIELDS)},
+)
 
 
 def render(fields: dict[str, Field], obj: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from backoffice.extensions import db
 from backoffice.types import JSONObject, UTCDateTime, utcnow
 
 ACTIONS = ("create", "update", "consent", "anonymize", "export")
-SOURCES = ("web", "api", "cli", "ingestion", "system")
+SOURCES = ("web", "api", "cli", "ingestion", "system", "bulk", "optout")
 
 
 class AuditEvent(db.Model):

@@ -90,6 +90,14 @@ def record_events(session: Session, context: AuditContext, events: list[PendingE
     if not events:
         return 0
     now = utcnow()
+    # Events that share one changes dict (a bulk consent change) share its JSON value too,
+    # which insert_many then encodes once.
+    converted: dict[int, dict[str, list]] = {}
+    for event in events:
+        if id(event.changes) not in converted:
+            converted[id(event.changes)] = {
+                f: [_json_value(old), _json_value(new)] for f, (old, new) in event.changes.items()
+            }
     bulk.insert_many(
         session,
         AuditEvent.__table__,
@@ -99,10 +107,7 @@ def record_events(session: Session, context: AuditContext, events: list[PendingE
                 "object_id": event.object_id,
                 "object_version": event.object_version,
                 "action": event.action,
-                "changes": {
-                    f: [_json_value(old), _json_value(new)]
-                    for f, (old, new) in event.changes.items()
-                },
+                "changes": converted[id(event.changes)],
                 "actor_id": context.actor_id,
                 "actor_label": context.actor_label,
                 "source": context.source,

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from backoffice.auth import service
 from backoffice.auth.models import ROLES, User
-from backoffice.customers.display import when
+from backoffice.formatting import when
 
 users = AppGroup("users", help="Manage staff users and their API tokens.")
 

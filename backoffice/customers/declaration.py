@@ -10,7 +10,9 @@ from backoffice.fields import Field
 
 KEEP: Any = object()  # erase_to of a field anonymization leaves as it is
 # Columns of the customers table that are no field of the API.
-INTERNAL_COLUMNS = frozenset({"anonymized_at", "version"})
+INTERNAL_COLUMNS = frozenset(
+    {"anonymized_at", "version", "email_key", "phone_key", "phone_tail", "search_words"}
+)
 
 
 @dataclass(frozen=True)

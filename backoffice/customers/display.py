@@ -1,7 +1,6 @@
-"""How the customer pages show values: times, days, field names, audit actions, JSON."""
+"""How the customer pages show values: field names, audit actions, JSON."""
 
 import json
-from datetime import date, datetime
 from typing import Any
 
 from backoffice.customers.declaration import label as field_label
@@ -15,28 +14,6 @@ ACTION_LABELS = {
 }
 
 
-def when(value: datetime | None) -> str:
-    """A moment to the minute, in UTC, saying so."""
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def day(value: date | datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d")
-
-
-def show(value: Any) -> str:
-    """Any stored or audited value as short text: empty, yes/no, compact JSON or the value."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else "{}"
-    if isinstance(value, datetime):
-        return when(value)
-    return str(value)
-
-
 def pretty_json(value: Any) -> str:
     return json.dumps(value or {}, indent=2, ensure_ascii=False, sort_keys=True)
 
@@ -46,9 +23,6 @@ def action_label(action: str) -> str:
 
 
 TEMPLATE_FILTERS = {
-    "when": when,
-    "day": day,
-    "show": show,
     "pretty_json": pretty_json,
     "field_label": field_label,
     "action_label": action_label,

@@ -1,4 +1,5 @@
-"""CSV export of the filtered customer list: the one place both front doors call.
+"""Export of the filtered customer list, as CSV for machines (both front doors) or as an
+.xlsx workbook for people (customers/spreadsheet.py): the one place the front doors call.
 
 Rows are read through a server-side cursor (PostgreSQL; SQLite reads incrementally anyway) and
 written out a block of rows at a time, so memory stays flat whatever the count. Every text cell
@@ -19,11 +20,13 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice.audit.context import AuditContext
 from backoffice.audit.service import record_event
+from backoffice.customers import spreadsheet
 from backoffice.customers.declaration import COLUMNS, CUSTOMER_FIELDS, PLAIN_FIELDS
 from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.customers.listread import customer_filters
 from backoffice.customers.models import Customer
-from backoffice.database import reset_write_intent, set_write_intent, write_intent
+from backoffice.customers.streaming import streamed_rows
+from backoffice.database import write_intent
 from backoffice.extensions import db
 from backoffice.types import UTCDateTime
 
@@ -34,7 +37,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Filters whose values identify no one: kept in the audit event. Others: the name only.
 PLAIN_FILTERS = PLAIN_FIELDS | {"id", "ordering", "mapping__channel"}
 HIDDEN = "[hidden]"
-ROWS_PER_BLOCK = 2000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cells(dialect: str) -> list[Any]:
@@ -92,8 +95,10 @@ def export_customers(
     *,
     send_rows: bool = True,
     filterset: type[CustomerFilterSet] = CustomerFilterSet,
-) -> Iterator[str]:
-    """Check the filter, record the export, and return the CSV text, block by block.
+    file_format: str = "csv",
+) -> Iterator[str] | Iterator[bytes]:
+    """Check the filter, record the export, and return the file (CSV text, or an .xlsx
+    workbook's bytes when ``file_format`` is "xlsx"), block by block.
 
     Raises FilterError (before recording anything) when a filter value is bad. Without
     ``send_rows`` (a HEAD request) the filter is checked and nothing is read or recorded:
@@ -104,7 +109,10 @@ def export_customers(
     if not send_rows:
         return iter(())
     dialect = db.session.get_bind().dialect.name
-    statement = select(*cells(dialect)).where(*where).order_by(*order_by)
+    if file_format == "xlsx":
+        statement = spreadsheet.row_statement(where, order_by, dialect)
+    else:
+        statement = select(*cells(dialect)).where(*where).order_by(*order_by)
     db.session.commit()  # end the read transaction: the audit write begins afresh
     with write_intent():
         record_event(
@@ -113,9 +121,11 @@ def export_customers(
             object_type="customer",
             object_id=None,
             action="export",
-            changes={"filter": (None, filter_summary(args))},
+            changes={"filter": (None, filter_summary(args)), "format": (None, file_format)},
         )
         db.session.commit()
+    if file_format == "xlsx":
+        return spreadsheet.workbook_blocks(db.engine, statement)
     return _csv(db.engine, statement)
 
 
@@ -123,11 +133,7 @@ def _csv(engine: Engine, statement) -> Iterator[str]:
     """The rows, on a connection of their own: the server iterates the answer after the
     request's context has ended. A read: on SQLite it begins without taking the write lock."""
     with engine.connect() as connection:
-        intent = set_write_intent(False)  # read when the first statement begins the transaction
-        try:
-            result = connection.execution_options(yield_per=ROWS_PER_BLOCK).execute(statement)
-        finally:
-            reset_write_intent(intent)
+        result = streamed_rows(connection, statement)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(HEADER)
@@ -145,5 +151,14 @@ def csv_download(blocks: Iterator[str], filename: str = "customers.csv") -> Resp
     return Response(
         blocks,
         mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def xlsx_download(blocks: Iterator[bytes], filename: str = "customers.xlsx") -> Response:
+    """The streamed HTTP answer of a workbook export."""
+    return Response(
+        blocks,
+        mimetype=XLSX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

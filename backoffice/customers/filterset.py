@@ -13,6 +13,7 @@ from backoffice.customers.models import (
     Customer,
     customer_json_values,
 )
+from backoffice.customers.search import CUSTOMER_SEARCH
 from backoffice.filtering import (
     BooleanFilter,
     CharFilter,
@@ -112,6 +113,7 @@ class CustomerFilterSet(FilterSet):
         "gender": Customer.gender,
     }
     tiebreaker = "id"
+    search = CUSTOMER_SEARCH
 
 
 NAMELESS = case((and_(Customer.first_name == "", Customer.last_name == ""), 1), else_=0)

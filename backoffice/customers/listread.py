@@ -160,12 +160,10 @@ def page_ids(filters: CustomerFilterSet, total: Any) -> Select:
         .subquery("matched")
     )
     adapt = ClauseAdapter(matched).traverse
-    first = (
-        select(matched.c.id)
-        .order_by(*(adapt(column) for column in order))
-        .limit(_limit_if(total <= FILTER_FIRST))
-        .offset(OFFSET)
-    )
+    first = select(matched.c.id).order_by(*(adapt(column) for column in order)).offset(OFFSET)
+    if filters.ranking and not filters.ordering:
+        return first.limit(LIMIT)  # a search's rank has no index to walk: always sorted
+    first = first.limit(_limit_if(total <= FILTER_FIRST))
     walk = walk.limit(_limit_if(total > FILTER_FIRST))
     # Each branch wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
     branches = (first.subquery("first"), walk.subquery("walk"))
@@ -207,7 +205,7 @@ def page_statement(filters: CustomerFilterSet) -> Select:
         select(
             counted.c.total,
             *CUSTOMERS.c,
-            *_channel_columns(channel),
+            *channel_columns(channel),
         )
         .select_from(rows)
         .order_by(*filters.order_by())
@@ -241,7 +239,7 @@ def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:
     if number > max(1, -(-count // limit)):
         raise InvalidPage(str(number))
     channels: dict[int, ChannelRow] = {}
-    items = [_customer_row(row, channels) for row in result if row["id"] is not None]
+    items = [customer_row_of(row, channels) for row in result if row["id"] is not None]
     return Page(items=items, count=count, number=number, limit=limit)
 
 
@@ -252,17 +250,17 @@ def customer_row(pk: int, channel_id: int | None = None) -> CustomerRow | None:
     if channel_id is not None:
         statement, params = ONE_CUSTOMER_OF_CHANNEL, {"pk": pk, "channel_id": channel_id}
     row = db.session.execute(statement, params).mappings().one_or_none()
-    return None if row is None else _customer_row(row, {})
+    return None if row is None else customer_row_of(row, {})
 
 
-def _channel_columns(channel: Any) -> list[Any]:
+def channel_columns(channel: Any) -> list[Any]:
     return [channel.c[name].label(f"channel__{name}") for name in CHANNEL_COLUMNS]
 
 
 def _one_customer() -> Select:
     channel = CHANNELS.alias("channel")
     return (
-        select(*CUSTOMERS.c, *_channel_columns(channel))
+        select(*CUSTOMERS.c, *channel_columns(channel))
         .join_from(CUSTOMERS, channel, channel.c.id == CUSTOMERS.c.channel_id)
         .where(CUSTOMERS.c.id == bindparam("pk"))
     )
@@ -273,7 +271,7 @@ ONE_CUSTOMER = _one_customer()
 ONE_CUSTOMER_OF_CHANNEL = ONE_CUSTOMER.where(CUSTOMERS.c.channel_id == bindparam("channel_id"))
 
 
-def _customer_row(row: Any, channels: dict[int, ChannelRow]) -> CustomerRow:
+def customer_row_of(row: Any, channels: dict[int, ChannelRow]) -> CustomerRow:
     """A row of customer columns and ``channel__`` columns; rows of one channel share it."""
     channel = channels.get(row["channel_id"])
     if channel is None:

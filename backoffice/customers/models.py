@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.channels.models import Channel
 from backoffice.extensions import db, sqlite_only
-from backoffice.types import JSONObject, UTCDateTime, utcnow
+from backoffice.types import JSONObject, UTCDateTime, search_key, utcnow
 
 GENDERS = ("male", "female")
 USER_TYPES = ("registered", "guest")
@@ -66,6 +66,10 @@ class Customer(CustomerDisplay, db.Model):
             "ix_customers_channel_active_created", "channel_id", "is_active", "created_date", "id"
         ),
         Index("ix_customers_is_active", "is_active", "id"),
+        # Search keys (people/keys.py): exact and prefix lookups, and the related records.
+        Index("ix_customers_email_key", "email_key", "id"),
+        Index("ix_customers_phone_key", "phone_key", "id"),
+        Index("ix_customers_phone_tail", "phone_tail", "id"),
         Index("ix_customers_date_joined", "date_joined", "id"),
         Index("ix_customers_date_of_birth", "date_of_birth", "id"),
         Index("ix_customers_user_type", "user_type", "id"),
@@ -115,6 +119,12 @@ class Customer(CustomerDisplay, db.Model):
     localized_attributes: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
     localized_attributes_kwargs: Mapped[dict[str, Any]] = mapped_column(JSONObject, default=dict)
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Search keys, internal: functions of the values (people.keys.customer_keys), kept by
+    # every write path, None once anonymized.
+    email_key: Mapped[str | None] = mapped_column(search_key(254))
+    phone_key: Mapped[str | None] = mapped_column(search_key(32))
+    phone_tail: Mapped[str | None] = mapped_column(search_key(32))
+    search_words: Mapped[str | None] = mapped_column(Text)
     # Optimistic locking: every UPDATE checks and bumps it, so no edit is lost silently.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -158,3 +168,16 @@ customer_json_values = Table(
     sqlite_with_rowid=False,
 )
 JSON_BOOLEANS = {True: b"true", False: b"false"}
+
+
+# The words a name search finds a customer by (people.keys.name_words), one row each, copied
+# from customers.search_words by triggers (migration 0007) in the writing transaction, whatever
+# the write path. The primary key answers "a word starts with ..." as a range of one index.
+customer_search_words = Table(
+    "customer_search_words",
+    db.metadata,
+    Column("word", search_key(64), primary_key=True),
+    Column("customer_id", Integer, primary_key=True),
+    Index("ix_customer_search_words_customer_id", "customer_id"),
+    sqlite_with_rowid=False,
+)

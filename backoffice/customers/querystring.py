@@ -26,7 +26,7 @@ RANGED = ("created_date", "modified_date")
 REVERSED = "The end of this range is before its start: swap the two dates."
 
 # Filters that are no declared field, and the word a JSON key's chip starts with.
-OTHER_LABELS = {"id": "Id", "mapping": "Mapping"}
+OTHER_LABELS = {"id": "Id", "mapping": "Mapping", "search": "Search"}
 KEY_WORDS = {"attributes": "Attribute", "extra_field": "Extra field", "mapping": "Mapping"}
 DATES = {"created_date", "modified_date", "date_joined", "date_of_birth"}
 DATE_WORDS = {"gt": "after", "gte": "from", "lt": "before", "lte": "until", "date": "on"}

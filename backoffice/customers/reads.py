@@ -1,17 +1,14 @@
 """Reading customers besides the list: history, search, channels, recent. No writes."""
 
-from sqlalchemy import Row, Select, bindparam, or_, select
+from typing import NamedTuple
+
+from sqlalchemy import Row, Select, bindparam, literal, select
 
 from backoffice.audit.models import AuditEvent
 from backoffice.channels.models import Channel
 from backoffice.customers.models import Customer
+from backoffice.customers.search import EXACT, matches, parse_term, rank
 from backoffice.extensions import db
-from backoffice.filtering import starts_with
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
 
 # Built once, run with parameters.
 CUSTOMER_HISTORY = (
@@ -26,22 +23,23 @@ def customer_history(customer: Customer) -> list[AuditEvent]:
     return list(db.session.scalars(CUSTOMER_HISTORY, {"customer_id": customer.id}))
 
 
+class SearchHit(NamedTuple):
+    customer: Customer
+    exact: bool  # an identifier (email, phone, code, order number) equal to the term
+
+
 def quick_search(term: str, limit: int = 20) -> Select:
-    """Customers whose email starts with, or phone, channel_code or erp_code equals, the term,
-    or whose full name is the term."""
-    term = term.strip()
-    first, _, last = term.partition(" ")
-    conditions = [
-        starts_with(Customer.email, term, _dialect()),
-        Customer.phone_number == term,
-        Customer.channel_code == term,
-        Customer.erp_code == term,
-    ]
-    if last:
-        conditions.append((Customer.first_name == first) & (Customer.last_name == last.strip()))
-    else:
-        conditions.append(Customer.last_name == term)
-    return select(Customer).where(or_(*conditions)).order_by(Customer.id).limit(limit)
+    """The customers the list's ``?search=`` finds, best first, each with its rank."""
+    parsed = parse_term(term)
+    if parsed is None:
+        return select(Customer, literal(0)).where(literal(False))
+    ranked = rank(parsed)
+    return (
+        select(Customer, ranked)
+        .where(matches(parsed, db.session.get_bind().dialect.name))
+        .order_by(ranked.desc(), Customer.created_date.desc(), Customer.id.desc())
+        .limit(limit)
+    )
 
 
 # -- reads for the HTML pages ------------------------------------------------------------------
@@ -58,9 +56,10 @@ def all_channels() -> list[Row]:
     return list(db.session.execute(CHANNEL_NAMES))
 
 
-def quick_search_results(term: str, limit: int = 20) -> list[Customer]:
-    """Up to ``limit`` customers that ``quick_search`` finds."""
-    return list(db.session.scalars(quick_search(term, limit)))
+def quick_search_results(term: str, limit: int = 20) -> list[SearchHit]:
+    """Up to ``limit`` customers that ``quick_search`` finds, best first."""
+    rows = db.session.execute(quick_search(term, limit))
+    return [SearchHit(customer, rank_ >= EXACT) for customer, rank_ in rows]
 
 
 def recently_changed(limit: int = 10) -> list[Customer]:

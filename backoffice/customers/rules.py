@@ -8,17 +8,20 @@ from sqlalchemy.exc import IntegrityError
 from backoffice.audit.service import PendingEvent
 from backoffice.customers.declaration import CONSENT_FIELDS, WRITABLE_FIELDS, defaults
 from backoffice.customers.models import Customer
+from backoffice.people.keys import KEY_SOURCES, customer_keys
 
 # The order a creation event lists them in.
 SORTED_WRITABLE_FIELDS = tuple(sorted(WRITABLE_FIELDS))
 # What may still change on an anonymized customer.
 ANONYMIZED_WRITABLE = frozenset({"erp_code"})
 OBJECT_TYPE = "customer"
+KEY_SOURCE_SET = frozenset({*KEY_SOURCES, "anonymized_at"})
 
 
 def new_row_values(channel_id: int, channel_code: str, fields: dict, now: datetime) -> dict:
-    """Every column of a new customer row: the declared defaults, then ``fields``."""
-    return {
+    """Every column of a new customer row: the declared defaults, then ``fields``, then the
+    search keys of those values."""
+    values = {
         **defaults(),
         **fields,
         "channel_id": channel_id,
@@ -27,6 +30,16 @@ def new_row_values(channel_id: int, channel_code: str, fields: dict, now: dateti
         "modified_date": now,
         "version": 1,
     }
+    return {**values, **customer_keys(values)}
+
+
+def keys_changed(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """The search keys of ``row`` (an object with KEY_SOURCES and anonymized_at) once
+    ``changes`` (field -> new value) apply; empty when no key source changes."""
+    if not KEY_SOURCE_SET & changes.keys():
+        return {}
+    values = {name: getattr(row, name) for name in (*KEY_SOURCES, "anonymized_at")}
+    return customer_keys({**values, **changes})
 
 
 def creation_event(customer_id: int, values: dict[str, Any]) -> PendingEvent:

@@ -43,11 +43,13 @@ from backoffice.customers.rules import (
     creation_event,
     diff,
     is_unique_violation,
+    keys_changed,
     new_row_values,
     writable_on,
 )
 from backoffice.database import discard_old_page_images
 from backoffice.extensions import db
+from backoffice.people.keys import KEY_SOURCES, customer_keys
 from backoffice.types import utcnow
 
 
@@ -82,7 +84,9 @@ class CustomerService:
         fields = check_fields(kwargs)
         if self._find(channel.id, channel_code) is not None:
             raise CustomerDuplicatedFieldException()
-        customer = Customer(channel=channel, channel_code=channel_code, **fields)
+        customer = Customer(
+            channel=channel, channel_code=channel_code, **fields, **customer_keys(fields)
+        )
         self._flush(customer, add=True)
         self._audit_creation(customer, context)
         self._commit()
@@ -154,8 +158,9 @@ class CustomerService:
         context: AuditContext,
         expected_version: int | None,
     ) -> None:
-        for field, (_old, new) in changes.items():
-            setattr(customer, field, new)
+        values = {field: new for field, (_old, new) in changes.items()}
+        for field, value in {**values, **keys_changed(customer, values)}.items():
+            setattr(customer, field, value)
         try:
             self._flush(customer)
         except StaleDataError as exc:
@@ -229,7 +234,9 @@ class CustomerService:
             raise ValueError("upsert_customers needs distinct (channel, channel_code) keys")
         table = Customer.__table__
         # Only the fields this batch sets: fewer columns to read and convert.
-        columns = ["id", "version", "anonymized_at", *sorted(set().union(*wanted.values()))]
+        # The key sources too: a changed name rewrites the keys of the whole name.
+        given = set().union(*wanted.values(), KEY_SOURCES)
+        columns = ["id", "version", "anonymized_at", *sorted(given)]
         now = utcnow()
         found, new_ids, new_rows = bulk.upsert_prepare(
             self.session,
@@ -245,10 +252,11 @@ class CustomerService:
             events.append(creation_event(customer_id, new_rows[key]))
         for key, row in found.items():
             fields, _dropped = writable_on(row["anonymized_at"] is not None, wanted[key])
-            changes = diff(SimpleNamespace(**row), fields)
+            changes = diff(current := SimpleNamespace(**row), fields)
             outcomes[key] = UpsertOutcome(row["id"], created=False, changed=bool(changes))
             if changes:
-                updates.append((row["id"], {f: new for f, (_old, new) in changes.items()}))
+                values = {f: new for f, (_old, new) in changes.items()}
+                updates.append((row["id"], {**values, **keys_changed(current, values)}))
                 events.append(change_event(row["id"], row["version"] + 1, changes))
         bulk.update_rows(
             self.session, table, updates, modified_date=now, version=table.c.version + 1
@@ -280,6 +288,8 @@ class CustomerService:
         for field, (_old, new) in changes.items():
             setattr(customer, field, new)
         customer.anonymized_at = now
+        for field, value in customer_keys({"anonymized_at": now}).items():
+            setattr(customer, field, value)  # erased with the values: found by none of them
         self._flush(customer)
         erase_values(
             self.session, object_type=OBJECT_TYPE, object_id=customer.id, fields=PERSONAL_FIELDS

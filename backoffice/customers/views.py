@@ -1,6 +1,6 @@
 """Customer pages: list with filters, quick search, detail, create, edit, consents, anonymize."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -16,7 +16,7 @@ from backoffice.customers.errors import (
     CustomerDuplicatedFieldException,
     CustomerVersionConflict,
 )
-from backoffice.customers.export import csv_download, export_customers
+from backoffice.customers.export import csv_download, export_customers, xlsx_download
 from backoffice.customers.filterset import CustomerPageFilterSet
 from backoffice.customers.forms import (
     AnonymizeForm,
@@ -34,10 +34,11 @@ from backoffice.customers.reads import (
     customer_history,
     quick_search_results,
 )
+from backoffice.customers.related import related_records
+from backoffice.customers.sections import section_variables
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.filtering import FilterError
-from backoffice.orders.queries import customer_orders, orders_info
 from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
 from backoffice.savedviews.service import list_panel
 
@@ -46,8 +47,8 @@ for _name, _filter in TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 bp.record_once(lambda state: state.app.jinja_env.globals.update(consent_fields=CONSENT_FIELDS))
 
-ORDERS_PER_PAGE = 10
 SEARCH_LIMIT = 20
+RELATED_LIMIT = 20
 DUPLICATE = "Another customer of this channel already has this channel code."
 ANONYMIZED = "This customer has been anonymized: their data can no longer be changed."
 
@@ -83,6 +84,9 @@ def customer_list():
         chips=querystring.chips(filters, args, request.path, {str(c.id): c.name for c in channels}),
         clear_url=querystring.clear_url(args, request.path),
         export_url=listlinks.query_url(url_for(".export"), listlinks.with_changes(args, page=None)),
+        xlsx_export_url=listlinks.query_url(
+            url_for(".export_xlsx"), listlinks.with_changes(args, page=None)
+        ),
         default_ordering=querystring.DEFAULT_ORDERING,
         page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
@@ -91,8 +95,10 @@ def customer_list():
 
 
 @bp.get("/export.csv", endpoint="export")
+@bp.get("/export.xlsx", endpoint="export_xlsx")
 @role_required("supervisor")
 def export():
+    file_format = "xlsx" if request.endpoint == "customers.export_xlsx" else "csv"
     args = listlinks.with_changes(querystring.canonical_args(request.args), ordering=_ordering())
     try:
         blocks = export_customers(
@@ -100,10 +106,11 @@ def export():
             audit_context_from_request("web"),
             send_rows=request.method != "HEAD",
             filterset=CustomerPageFilterSet,
+            file_format=file_format,
         )
     except FilterError:
         return redirect(listlinks.query_url(url_for(".list"), request.args))
-    return csv_download(blocks)
+    return xlsx_download(blocks) if file_format == "xlsx" else csv_download(blocks)
 
 
 @bp.get("/search", endpoint="search")
@@ -113,12 +120,13 @@ def search():
     if not term:
         return redirect(url_for(".list"))
     found = quick_search_results(term, SEARCH_LIMIT + 1)
-    if len(found) == 1:
-        return redirect(url_for(".detail", pk=found[0].id))
+    exact = [hit.customer for hit in found if hit.exact]
+    if len(found) == 1 or len(exact) == 1:
+        return redirect(url_for(".detail", pk=(exact or [found[0].customer])[0].id))
     return render_template(
         "customers/search.html",
         term=term,
-        customers=found[:SEARCH_LIMIT],
+        customers=[hit.customer for hit in found[:SEARCH_LIMIT]],
         more=len(found) > SEARCH_LIMIT,
     )
 
@@ -127,18 +135,13 @@ def search():
 @role_required("agent")
 def detail(pk: int):
     customer = db.get_or_404(Customer, pk)
-    try:
-        number = parse_page_number(request.args.get("orders_page"))
-        orders = customer_orders(customer, number, ORDERS_PER_PAGE)
-    except InvalidPage:
-        abort(404)
     return render_template(
         "customers/detail.html",
         customer=customer,
-        info=orders_info([customer.id])[customer.id],
-        orders=orders,
         history=customer_history(customer),
         consents_form=ConsentsForm(obj=customer),
+        related=related_records(customer, 1, RELATED_LIMIT),
+        **section_variables(customer, request.args),
     )
 
 
@@ -259,8 +262,11 @@ def _last_page(args, channels) -> str | None:
     return str(listed.page.number) if listed.page and listed.page.number > 1 else None
 
 
-def _ordering() -> str:
-    return request.args.get("ordering") or querystring.DEFAULT_ORDERING
+def _ordering() -> str | None:
+    """The ordering asked for; without one, a search ranks its matches, else newest first."""
+    if request.args.get("ordering"):
+        return request.args["ordering"]
+    return None if request.args.get("search", "").strip() else querystring.DEFAULT_ORDERING
 
 
 def _page_size() -> int:

@@ -1,19 +1,25 @@
-"""Builds a realistic, repeatable demo data set: the same seed gives the same data."""
+"""Builds a realistic, repeatable demo data set: the same seed (and day) gives the same data.
+
+Customers are created, join and order over the three years before the day it runs, with a
+shop's seasons (backoffice/demo/calendar.py), so the dashboard and the date filters have
+something to show."""
 
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backoffice.audit.context import AuditContext
 from backoffice.auth import service as auth_service
 from backoffice.channels.models import Channel, IntegrationMapping
 from backoffice.customers.models import Customer
 from backoffice.customers.service import CustomerService
+from backoffice.demo.calendar import Calendar
 from backoffice.extensions import db
 from backoffice.orders.models import Order
+from backoffice.types import utcnow
 
 CHANNELS = (
     ("Trendyol", "marketplace", "TY"),
@@ -50,8 +56,10 @@ class SeedReport:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def seed_demo(customers: int = 200, seed: int = 20241127) -> SeedReport:
+def seed_demo(customers: int = 200, seed: int = 20241127, today: date | None = None) -> SeedReport:
+    """Add what is missing of the demo data set; running it again adds nothing."""
     rng = random.Random(seed)
+    calendar = Calendar(today or utcnow().date())
     report = SeedReport()
     report.logins = _ensure_users()
     channels = _ensure_channels()
@@ -60,11 +68,19 @@ def seed_demo(customers: int = 200, seed: int = 20241127) -> SeedReport:
     service = CustomerService(autocommit=False)
     for n in range(customers):
         channel = channels[n % len(channels)]
-        customer, created = service.upsert_customer(
-            channel, f"{CHANNELS[n % len(CHANNELS)][2]}-{100000 + n}", context, **_person(rng, n)
-        )
+        # Every value is drawn whether or not the customer exists: a re-run draws the same.
+        created_at = calendar.moment(rng)
+        person = _person(rng, n, created_at)
+        code = f"{CHANNELS[n % len(CHANNELS)][2]}-{100000 + n}"
+        customer = db.session.scalars(
+            select(Customer).where(Customer.channel_id == channel.id, Customer.channel_code == code)
+        ).first()
+        created = customer is None  # one that exists is left as it is, whatever the day
+        if created:
+            customer = service.create_customer(channel, code, context, **person)
+            _backdate(customer, created_at)
         report.customers_created += created
-        report.orders_created += _ensure_orders(rng, customer, n)
+        report.orders_created += _ensure_orders(rng, customer, n, calendar, created_at)
         if created and n % 9 == 0:
             _ensure_mapping(customer, f"ERP-{500000 + n}")
         if n % 37 == 5 and not customer.is_anonymized:
@@ -95,10 +111,21 @@ def _ensure_channels() -> list[Channel]:
     return channels
 
 
-def _person(rng: random.Random, n: int) -> dict:
+def _backdate(customer: Customer, moment: datetime) -> None:
+    """A demo customer created at ``moment``: the row only (its version and its creation
+    event stay as the service wrote them)."""
+    db.session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id)
+        .values(created_date=moment, modified_date=moment)
+    )
+
+
+def _person(rng: random.Random, n: int, created_at: datetime) -> dict:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     local = f"{first}.{last}".lower().translate(ASCII)
-    joined = EPOCH + timedelta(days=rng.randrange(0, 1000), seconds=rng.randrange(86400))
+    # Joined the channel up to two months before they reached the back office.
+    joined = created_at - timedelta(days=rng.randrange(0, 60), seconds=rng.randrange(86400))
     attributes = {"logged_ip": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{n % 250 + 1}"}
     if rng.random() < 0.3:
         attributes["has_loyalty"] = True
@@ -126,7 +153,9 @@ def _person(rng: random.Random, n: int) -> dict:
     }
 
 
-def _ensure_orders(rng: random.Random, customer: Customer, n: int) -> int:
+def _ensure_orders(
+    rng: random.Random, customer: Customer, n: int, calendar: Calendar, since: datetime
+) -> int:
     created = 0
     prefix = CHANNELS[n % len(CHANNELS)][2]
     for k in range(rng.choice([0, 1, 1, 2, 3, 5])):
@@ -135,7 +164,7 @@ def _ensure_orders(rng: random.Random, customer: Customer, n: int) -> int:
         amount = Decimal(rng.randrange(1500, 250000)) / 100
         status = rng.choice(STATUSES)
         discount = (amount * rng.choice([0, 0, 5, 10]) / 100).quantize(Decimal("0.01"))
-        created_date = EPOCH + timedelta(days=rng.randrange(0, 1060), minutes=k)
+        created_date = calendar.moment(rng, after=since)
         exists = db.session.scalars(
             select(Order.id).where(Order.channel_id == customer.channel_id, Order.number == number)
         ).first()

@@ -19,6 +19,7 @@ from backoffice.filtering.kinds import (
     NumberFilter,
     RelatedFilter,
 )
+from backoffice.filtering.search import SearchFilter
 from backoffice.filtering.values import (
     FilterError,
     FilterValueError,
@@ -44,6 +45,7 @@ __all__ = [
     "Ordering",
     "QueryContext",
     "RelatedFilter",
+    "SearchFilter",
     "SortKey",
     "declare",
     "parse_number",

@@ -8,6 +8,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
 
 from backoffice.filtering.kinds import Built, Filter, JsonMethodFilter, RelatedFilter
+from backoffice.filtering.search import SearchFilter
 from backoffice.filtering.values import FilterError, FilterValueError, QueryContext
 
 # -- filter sets -------------------------------------------------------------------------------
@@ -41,6 +42,7 @@ class FilterSet:
     ordering_fields: ClassVar[dict[str, Any]] = {}
     tiebreaker: ClassVar[str | None] = None  # an ordering_fields key that makes the order total
     ordering_param = "ordering"
+    search: ClassVar[SearchFilter | None] = None  # ``?search=``, DRF's SearchFilter
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class FilterSet:
         self.applied: list[tuple[str, str]] = []  # (parameter, value) pairs that filter
         self.values: dict[str, Any] = {}  # parameter -> the value its filter parsed and applied
         self.ordering: list[Ordering] = []
+        self.ranking: list[ColumnElement] = []  # the search's order, unless ``ordering`` is given
         self._parse()
 
     @classmethod
@@ -78,6 +81,8 @@ class FilterSet:
         return list(self.clauses)
 
     def order_by(self) -> list[ColumnElement]:
+        if self.ranking and not self.ordering:
+            return list(self.ranking)
         columns = []
         for order in self.ordering:
             column = self.ordering_fields[order.field]
@@ -100,6 +105,9 @@ class FilterSet:
             values = self.args.getlist(param)
             if param == self.ordering_param:
                 self._parse_ordering(values[-1])
+                continue
+            if self.search is not None and param == self.search.param:
+                self._parse_search(values[-1])
                 continue
             name, _, rest = param.partition("__")
             spec = self.filters.get(name)
@@ -146,6 +154,17 @@ class FilterSet:
                 clauses.append(built.clause)
         if clauses:
             self.clauses.append(spec.subquery(clauses))
+
+    def _parse_search(self, raw: str) -> None:
+        try:
+            built = self.search.build(raw, self.context.dialect)
+        except FilterValueError as exc:
+            self.errors[self.search.param] = [str(exc)]
+            return
+        if built is not None:
+            self._applied(self.search.param, [raw], built)
+            self.clauses.append(built.clause)
+            self.ranking = list(self.search.order(built.value))
 
     def _parse_ordering(self, raw: str) -> None:
         for part in raw.split(","):  # django-filter's CSV field: parts as they are

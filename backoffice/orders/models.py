@@ -16,6 +16,7 @@ class Order(db.Model):
         UniqueConstraint("channel_id", "number"),
         Index("ix_orders_customer_created", "customer_id", "created_date"),
         Index("ix_orders_created_date", "created_date"),
+        Index("ix_orders_number", "number"),  # the customer search: a number in any channel
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

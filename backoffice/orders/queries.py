@@ -12,7 +12,7 @@ from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.filters import OrderFilterSet
 from backoffice.orders.models import Order
-from backoffice.pagination import Page, paginate
+from backoffice.pagination import Page, filtered_page, paginate
 
 ZERO = Decimal("0.00")
 
@@ -69,10 +69,7 @@ def order_filters(args: MultiDict) -> OrderFilterSet:
 
 def order_page(filters: OrderFilterSet, number: int, limit: int) -> Page:
     """One page of the filtered orders; raises FilterError and InvalidPage."""
-    where = filters.where()
-    statement = select(Order).where(*where).order_by(*filters.order_by())
-    count = select(func.count()).select_from(Order).where(*where)
-    return paginate(db.session, statement, count, number, limit)
+    return filtered_page(db.session, Order, filters, number, limit)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,24 @@
-"""Order pages: one order with its amounts, status, buyer and history."""
+"""The orders on the pages: an order's own page (amounts, status, buyer and history); a
+customer's order totals and orders, on the customer's page; and the order number, for the
+customer search."""
+
+from typing import Any
 
 from flask import Blueprint, abort, render_template
+from werkzeug.datastructures import MultiDict
 
 from backoffice.auth.access import role_required
-from backoffice.orders.queries import order_view
+from backoffice.customers.models import Customer
+from backoffice.customers.search import code_source
+from backoffice.customers.sections import customer_page_section
+from backoffice.orders import spreadsheet  # noqa: F401  (the workbook's order columns)
+from backoffice.orders.models import Order
+from backoffice.orders.queries import customer_orders, order_view, orders_info
+from backoffice.pagination import InvalidPage, parse_page_number
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+ORDERS_PER_PAGE = 10
 
 # How the order's fields read on its page and in its history.
 ORDER_LABELS = {
@@ -16,6 +29,20 @@ ORDER_LABELS = {
     "status": "Status",
     "created_date": "Ordered",
 }
+
+code_source(Order.customer_id, Order.number)
+
+
+@customer_page_section
+def customer_orders_section(customer: Customer, args: MultiDict) -> dict[str, Any]:
+    """``orders``: the page of orders ``orders_page`` asks for (404 past the last one);
+    ``info``: the customer's order totals."""
+    try:
+        number = parse_page_number(args.get("orders_page"))
+        orders = customer_orders(customer, number, ORDERS_PER_PAGE)
+    except InvalidPage:
+        abort(404)
+    return {"orders": orders, "info": orders_info([customer.id])[customer.id]}
 
 
 @bp.get("/<int:pk>/", endpoint="detail")

@@ -1,7 +1,7 @@
 """Saved views: named customer-list query strings, personal or shared.
 
 Revision ID: 0010e
-Revises: 0006b
+Revises: 0009d
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from backoffice.types import UTCDateTime
 
 revision = "0010e"
-down_revision = "0006b"
+down_revision = "0009d"
 branch_labels = None
 depends_on = None
 

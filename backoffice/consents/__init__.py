@@ -1,0 +1,1 @@
+"""Consent operations at scale: bulk changes from the customer list, opt-out lists."""

@@ -1,0 +1,265 @@
+"""Opt-out lists: a file of emails and phones read into search keys, matched against every
+customer (optionally of some channels), previewed, then applied as a job in line batches."""
+
+import csv
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from flask import current_app
+from sqlalchemy import false, select, union_all
+
+from backoffice.consents.bulk import job_context
+from backoffice.customers.consents import Counts, apply_consents, check_target, needs_change
+from backoffice.customers.models import Customer
+from backoffice.emails import MAX_LENGTH as MAX_EMAIL
+from backoffice.emails import is_valid_email
+from backoffice.extensions import db
+from backoffice.jobs import service as jobs
+from backoffice.jobs.models import Job
+from backoffice.jobs.runner import JobError, Progress, kind
+from backoffice.people.keys import email_key, phone_key
+
+KIND = "consents.optout"
+MAX_LINE_CHARS = 1000
+# Header names of the columns a CSV's values are read from.
+EMAIL_HEADERS = frozenset({"email", "e-mail", "email_address", "mail", "eposta", "e-posta"})
+PHONE_HEADERS = frozenset({"phone", "phone_number", "telephone", "mobile", "gsm", "msisdn", "tel"})
+SHOWN_UNREADABLE = 100  # line numbers a preview lists
+
+
+class Line(NamedTuple):
+    """One line of the file: its number (from 1) and its keys; no key: unreadable."""
+
+    number: int
+    email: str | None
+    phone: str | None
+
+
+class OptOutFileError(ValueError):
+    """The file cannot be read as an opt-out list at all (the form says why)."""
+
+
+def read_lines(data: bytes) -> Iterator[Line]:
+    """The file's lines with their keys; blank lines and a CSV's header are left out."""
+    text = _decode(data)
+    raw = text.splitlines()
+    most = current_app.config["OPTOUT_MAX_LINES"]
+    if len(raw) > most:
+        raise OptOutFileError(f"The file has {len(raw):,} lines; at most {most:,} are read.")
+    columns = _csv_columns(raw[0]) if raw else None
+    if columns is None:
+        for number, value in enumerate(raw, 1):
+            if value.strip():
+                yield _line(number, [value.strip()[:MAX_LINE_CHARS]])
+        return
+    reader = csv.reader(io.StringIO("\n".join(raw[1:])), _dialect(raw[0]))
+    for number, row in enumerate(reader, 2):
+        values = [row[i].strip()[:MAX_LINE_CHARS] for i in columns if i < len(row)]
+        if any(values):
+            yield _line(number, [v for v in values if v])
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1254"):  # UTF-8, else Windows Turkish
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise OptOutFileError("The file is not text (UTF-8 or Windows-1254).")
+
+
+def _dialect(header: str) -> Any:
+    return csv.excel_tab if "\t" in header else (_Semicolon if ";" in header else csv.excel)
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+def _csv_columns(header: str) -> list[int] | None:
+    """The positions of the email and phone columns when the first line is a CSV header."""
+    names = [
+        name.strip().strip('"').casefold() for name in next(csv.reader([header], _dialect(header)))
+    ]
+    found = [i for i, name in enumerate(names) if name in EMAIL_HEADERS | PHONE_HEADERS]
+    return found or None
+
+
+def _line(number: int, values: list[str]) -> Line:
+    email = phone = None
+    for value in values:
+        if "@" in value:
+            email = email_key(value) if readable_email(value) else None
+        else:
+            phone = line_phone_key(value)
+    return Line(number, email, phone)
+
+
+# Shortcuts for the common shapes, each giving what the full rule gives (tests hold them to
+# it): an address plain enough to pass Django's validator, a Turkish number written in full.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}"
+)
+_PHONE_PUNCTUATION = str.maketrans("", "", " -().")
+_TR_E164 = re.compile(r"\+90[1-9][0-9]{9}")
+_TR_NATIONAL = re.compile(r"0[1-9][0-9]{9}")
+
+
+def readable_email(value: str) -> bool:
+    """``emails.is_valid_email``, without its full work for a plain address."""
+    if len(value) <= MAX_EMAIL and _PLAIN_EMAIL.fullmatch(value):
+        return True
+    return is_valid_email(value)
+
+
+def line_phone_key(value: str) -> str | None:
+    """``keys.phone_key``, without phonenumbers' parse for +90 / 0 and ten digits."""
+    bare = value.translate(_PHONE_PUNCTUATION)
+    if _TR_E164.fullmatch(bare):
+        return bare
+    if _TR_NATIONAL.fullmatch(bare):
+        return "+90" + bare[1:]
+    return phone_key(value)
+
+
+def _channel_clause(channels: list[int]) -> list[Any]:
+    return [Customer.channel_id.in_(channels)] if channels else []
+
+
+def _matching(lines: list[Line], channels: list[int]) -> list[Any]:
+    """SQL: the customers any of ``lines`` names, in ``channels`` (none: all)."""
+    emails = {line.email for line in lines if line.email}
+    phones = {line.phone for line in lines if line.phone}
+    found = [select(Customer.id).where(Customer.email_key.in_(emails))] if emails else []
+    found += [select(Customer.id).where(Customer.phone_key.in_(phones))] if phones else []
+    if not found:
+        return [false()]
+    # A union of two index lookups: SQLite plans "email_key IN … OR phone_key IN …" as a scan.
+    return [Customer.id.in_(union_all(*found)), *_channel_clause(channels)]
+
+
+def _matched_lines(lines: list[Line], channels: list[int]) -> int:
+    """How many of ``lines`` name at least one customer."""
+    found = db.session.execute(
+        select(Customer.email_key, Customer.phone_key).where(*_matching(lines, channels))
+    ).all()
+    emails = {row.email_key for row in found} - {None}
+    phones = {row.phone_key for row in found} - {None}
+    return sum(1 for line in lines if line.email in emails or line.phone in phones)
+
+
+def _batches(lines: list[Line], size: int) -> Iterator[list[Line]]:
+    for start in range(0, len(lines), size):
+        yield lines[start : start + size]
+
+
+@dataclass
+class Preview:
+    """What applying the list would do, counted now."""
+
+    lines: int = 0
+    matched_lines: int = 0
+    unmatched_lines: int = 0
+    unreadable: list[int] = field(default_factory=list)
+    customers: int = 0
+    will_change: int = 0
+    anonymized: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "matched_lines": self.matched_lines,
+            "unmatched_lines": self.unmatched_lines,
+            "unreadable_lines": len(self.unreadable),
+            "unreadable_shown": self.unreadable[:SHOWN_UNREADABLE],
+            "customers": self.customers,
+            "will_change": self.will_change,
+            "anonymized": self.anonymized,
+        }
+
+
+def preview(data: bytes, target: dict[str, bool], channels: list[int]) -> Preview:
+    """Count lines, matches, unreadable lines and the customers that would change."""
+    target = check_target(target)
+    lines = list(read_lines(data))
+    found = Preview(lines=len(lines))
+    found.unreadable = [line.number for line in lines if not (line.email or line.phone)]
+    readable = [line for line in lines if line.email or line.phone]
+    customers: set[int] = set()
+    changing: set[int] = set()
+    anonymized: set[int] = set()
+    for batch in _batches(readable, current_app.config["JOBS_BATCH_SIZE"]):
+        where = _matching(batch, channels)
+        rows = db.session.execute(
+            select(Customer.id, Customer.anonymized_at, needs_change(target).label("change")).where(
+                *where
+            )
+        ).all()
+        customers.update(row.id for row in rows)
+        changing.update(row.id for row in rows if row.change)
+        anonymized.update(row.id for row in rows if row.anonymized_at is not None)
+        found.matched_lines += _matched_lines(batch, channels)
+    found.unmatched_lines = len(readable) - found.matched_lines
+    found.customers, found.will_change = len(customers), len(changing)
+    found.anonymized = len(anonymized)
+    return found
+
+
+def prepare(
+    data: bytes,
+    filename: str,
+    target: dict[str, bool],
+    channels: list[int],
+    user: Any,
+    *,
+    label: str | None = None,
+) -> Job:
+    """The draft job of an upload, holding the file and its preview; ``jobs.start`` runs it.
+    Raises OptOutFileError for a file that cannot be read."""
+    counted = preview(data, target, channels)
+    return jobs.create_job(
+        KIND,
+        user,
+        {"filename": filename[:200], "target": target, "channels": channels},
+        total=counted.lines,
+        status="draft",
+        input=zlib.compress(data, 6),
+        result={"preview": counted.as_dict()},
+        label=label,
+    )
+
+
+@kind(KIND)
+def run_optout(job: Job, progress: Progress) -> dict[str, Any]:
+    """Apply the list in line batches; a re-run starts after the last committed line."""
+    target = check_target(job.params["target"])
+    channels = list(job.params.get("channels") or [])
+    try:
+        lines = list(read_lines(zlib.decompress(job.input)))
+    except (OptOutFileError, zlib.error) as exc:
+        raise JobError(f"The uploaded file cannot be read: {exc}") from exc
+    context = job_context(job, "optout")
+    start = job.cursor or 0
+    pending = [line for line in lines if line.number > start]
+    for batch in _batches(pending, current_app.config["JOBS_BATCH_SIZE"]):
+        readable = [line for line in batch if line.email or line.phone]
+        counts, matched = Counts(), 0
+        if readable:
+            matched = _matched_lines(readable, channels)
+            counts, _last = apply_consents(_matching(readable, channels), target, context)
+        progress.commit(
+            len(batch),
+            batch[-1].number,
+            {
+                **counts.as_dict(),
+                "matched_lines": matched,
+                "unmatched_lines": len(readable) - matched,
+                "unreadable_lines": len(batch) - len(readable),
+            },
+        )
+    return {}

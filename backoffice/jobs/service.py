@@ -1,0 +1,109 @@
+"""Starting, confirming, retrying and listing jobs; the only writer of the jobs table
+besides the runner."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backoffice.extensions import db
+from backoffice.jobs import queue, runner
+from backoffice.jobs.models import Job
+from backoffice.pagination import Page, page_offset
+from backoffice.types import utcnow
+
+RETRYABLE = ("failed",)
+
+
+class JobNotRetryable(Exception):
+    """Only a failed job, or one whose worker died, can be run again."""
+
+
+def create_job(
+    kind: str,
+    user: Any,
+    params: dict[str, Any],
+    *,
+    total: int = 0,
+    status: str = "queued",
+    input: bytes | None = None,
+    result: dict[str, Any] | None = None,
+    label: str | None = None,
+) -> Job:
+    """A new job of ``kind`` started by ``user`` (None: ``label``, e.g. a command)."""
+    if kind not in runner.KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job(
+        kind=kind,
+        status=status,
+        started_by_id=user.id if user else None,
+        started_by_label=user.email if user else (label or "system"),
+        params=params,
+        total=total,
+        input=input,
+        result=result or {},
+        done=0,
+        attempts=0,
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def start(job: Job, *, inline: bool = False) -> None:
+    """Queue a job (a draft is confirmed by this); ``inline`` runs it here and now."""
+    if job.status == "draft":
+        job.status = "queued"
+        job.created_at = utcnow()
+        db.session.commit()
+    if inline:
+        runner.run(job.id)
+    else:
+        queue.run_job(job.id)
+
+
+def is_stalled(job: Job) -> bool:
+    return job.status == "running" and (
+        job.heartbeat_at is None or job.heartbeat_at < runner.stall_cutoff()
+    )
+
+
+def can_retry(job: Job) -> bool:
+    return job.status in RETRYABLE or is_stalled(job)
+
+
+def retry(job: Job) -> None:
+    """Run a failed (or dead) job again, from its last committed batch."""
+    if not can_retry(job):
+        raise JobNotRetryable()
+    if job.status == "failed":
+        job.status = "queued"
+        job.finished_at = None
+        job.error = None
+        db.session.commit()
+    queue.run_job(job.id)
+
+
+def requeue_stalled() -> int:
+    """Queue again the running jobs whose worker died (a worker calls this as it starts)."""
+    running = db.session.scalars(select(Job).where(Job.status == "running")).all()
+    stalled = [job.id for job in running if is_stalled(job)]
+    db.session.rollback()
+    for job_id in stalled:
+        queue.run_job(job_id)
+    return len(stalled)
+
+
+def job_page(number: int, limit: int, user: Any | None = None) -> Page:
+    """Jobs newest first (drafts left out); only ``user``'s when given."""
+    where = [Job.status != "draft"]
+    if user is not None:
+        where.append(Job.started_by_id == user.id)
+    count = db.session.scalar(select(func.count()).select_from(Job).where(*where)) or 0
+    items = db.session.scalars(
+        select(Job)
+        .where(*where)
+        .order_by(Job.id.desc())
+        .limit(limit)
+        .offset(page_offset(number, limit))
+    ).all()
+    return Page(items=list(items), count=count, number=number, limit=limit)
