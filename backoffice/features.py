@@ -16,6 +16,7 @@ FEATURES = (
     "jobs",
     "consents",
     "privacy",
+    "savedviews",
     "main",
 )
 # Features whose API module is named otherwise (``api/auth.py`` is the API's token check).

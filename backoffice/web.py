@@ -144,9 +144,11 @@ def _has_null_character(req) -> bool:
 
 def register_template_helpers(app: Flask) -> None:
     from backoffice import formatting, listlinks
+    from backoffice.api import docpage
     from backoffice.auth.access import can
 
     listlinks.register(app)
+    docpage.register(app)
     app.jinja_env.filters.update(formatting.TEMPLATE_FILTERS)
 
     app.jinja_env.globals["can"] = can

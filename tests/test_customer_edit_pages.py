@@ -177,11 +177,44 @@ def test_an_untouched_edit_form_saves_nothing(agent_client, customer):
     assert "Nothing to save" in html and len(events_of(customer)) == 1
 
 
-def test_edit_refuses_a_duplicate_channel_code(agent_client, channel, customer):
+def test_edit_refuses_a_duplicate_channel_code(supervisor_client, channel, customer):
     other = make_customer(channel, channel_code="TAKEN")
     data = edit_data(customer, channel_code=other.channel_code)
-    html = text(agent_client.post(f"/customers/{customer.id}/edit", data=data))
+    html = text(supervisor_client.post(f"/customers/{customer.id}/edit", data=data))
     assert "already has this channel code" in error_beside(html, "channel_code")
+
+
+def test_an_agent_sees_the_channel_code_read_only_and_cannot_change_it(agent_client, customer):
+    html = text(agent_client.get(f"/customers/{customer.id}/edit"))
+    assert re.search(r'<input[^>]*id="channel_code"[^>]*readonly', html)
+    assert "Only a supervisor can change the channel code." in html
+    data = edit_data(customer, channel_code="NEW-CODE", last_name="Byron")
+    response = agent_client.post(f"/customers/{customer.id}/edit", data=data)
+    assert response.status_code == 200
+    assert "Only a supervisor can change" in error_beside(text(response), "channel_code")
+    db.session.refresh(customer)
+    assert (customer.channel_code, customer.last_name) != ("NEW-CODE", "Byron")
+    assert customer.last_name == "Lovelace" and len(events_of(customer)) == 1
+
+
+def test_a_supervisor_changes_the_channel_code_after_a_warning(supervisor_client, customer):
+    html = text(supervisor_client.get(f"/customers/{customer.id}/edit"))
+    assert "the next order with the old code creates a new customer" in html
+    assert not re.search(r'<input[^>]*id="channel_code"[^>]*readonly', html)
+    data = edit_data(customer, channel_code="NEW-CODE")
+    assert supervisor_client.post(f"/customers/{customer.id}/edit", data=data).status_code == 302
+    db.session.refresh(customer)
+    assert customer.channel_code == "NEW-CODE"
+    assert events_of(customer)[-1].changes["channel_code"][1] == "NEW-CODE"
+
+
+def test_required_fields_are_marked_before_submitting(agent_client, customer):
+    html = text(agent_client.get("/customers/new"))
+    for name in ("email", "channel_code", "channel"):
+        assert re.search(rf'<label for="{name}">[^<]*</label> <span class="required"', html), name
+        assert re.search(rf'<(input|select)[^>]*id="{name}"[^>]*required', html), name
+    assert not re.search(r'<label for="first_name">[^<]*</label> <span class="required"', html)
+    assert "marks a required field" in html
 
 
 # -- optimistic locking ------------------------------------------------------------------------

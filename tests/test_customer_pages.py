@@ -196,7 +196,7 @@ def test_the_filter_panel_follows_the_query_and_the_channels(agent_client, chann
     channel.name = "Renamed Shop"
     db.session.commit()
     html = text(agent_client.get("/customers/?email__startswith=an"))
-    assert "Renamed Shop" in html.split("</details>")[0]
+    assert "Renamed Shop" in html.split('class="card filters"')[1].split("</form>")[0]
 
 
 def test_bad_filter_values_show_the_engines_messages_beside_their_fields(agent_client, crowd):
@@ -246,7 +246,58 @@ def test_pagination_keeps_the_query_string_and_page_size(agent_client, channel):
     assert listed(second)[0] == "p05@example.com"
     assert '<option value="5"' not in text(second)  # sizes are the offered ones
     assert '<option value="50"' in text(second)
-    assert agent_client.get("/customers/?limit=5&page=9").status_code == 404
+    past = agent_client.get("/customers/?email__startswith=p&ordering=email&limit=5&page=9")
+    assert past.status_code == 302
+    assert past.headers["Location"] == (
+        "/customers/?email__startswith=p&ordering=email&limit=5&page=3"
+    )
+    assert agent_client.get("/customers/?limit=5&page=x").headers["Location"] == (
+        "/customers/?limit=5"
+    )
+    assert agent_client.get("/customers/?email__startswith=zz&page=4").headers["Location"] == (
+        "/customers/?email__startswith=zz"
+    )
+
+
+def test_the_api_keeps_its_404_for_a_page_past_the_end(api, channel):
+    make_customer(channel)
+    response = api.get("/api/v1/customers/?page=9")
+    assert response.status_code == 404 and response.get_json() == {"detail": "Invalid page."}
+
+
+def test_a_reversed_date_range_says_so_beside_its_end(agent_client, crowd):
+    response = agent_client.get(
+        "/customers/?created_date__gte=2024-02-01&created_until=2024-01-10", follow_redirects=True
+    )
+    html = text(response)
+    assert "before its start" in error_beside(html, "created_until")
+    assert listed(response) == []
+    same_day = agent_client.get(
+        "/customers/?created_date__gte=2024-02-01&created_until=2024-02-01", follow_redirects=True
+    )
+    assert listed(same_day) == ["bob@example.com"]
+
+
+def test_the_api_answers_a_reversed_range_as_django_filter_does(api, crowd):
+    reversed_range = "created_date__gte=2024-02-01&created_date__lt=2024-01-10"
+    response = api.get(f"/api/v1/customers/?{reversed_range}")
+    assert response.status_code == 200 and response.get_json()["count"] == 0
+
+
+def test_the_filter_panel_groups_common_filters_first_and_folds_the_rest(agent_client, crowd):
+    html = text(agent_client.get("/customers/"))
+    groups = re.findall(r'id="group-(\w+)"', html)
+    assert groups == ["identity", "consents", "dates", "advanced"]
+    assert '<details class="group folded" id="group-advanced">' in html
+    used = text(agent_client.get("/customers/?erp_code=E1"))
+    assert '<details class="group folded" id="group-advanced" open>' in used
+
+
+def test_the_error_summary_comes_before_the_panel_and_links_the_fields(agent_client, crowd):
+    html = text(agent_client.get("/customers/?gender=other"))
+    summary = html.index('class="form-errors"')
+    assert summary < html.index('class="card filters"')
+    assert '<a href="#gender">Gender</a>: Select a valid choice.' in unescape(html)
 
 
 def test_the_list_issues_a_bounded_number_of_statements(app, agent_client, channel):
@@ -270,9 +321,9 @@ def test_the_list_issues_a_bounded_number_of_statements(app, agent_client, chann
         counts.append(
             len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))])
         )
-    # the user, the channels (which also answer the channel filter's check), the page with
-    # its count
-    assert counts == [3, 3]
+    # the user, the channels (which also answer the channel filter's check), the saved views,
+    # the page with its count
+    assert counts == [4, 4]
 
 
 # -- quick search ------------------------------------------------------------------------------
@@ -352,3 +403,59 @@ def test_customer_values_are_escaped_everywhere(agent_client, users, channel):
         assert response.status_code == 200
         assert XSS not in html, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+
+
+# -- sorting for people ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def names(channel):
+    """Customers on two channels whose ids run against their channels' names."""
+    zulu = make_channel(name="Zulu Market")
+    alpha = make_channel(name="Alpha Shop")
+    made = {
+        "zoe": make_customer(zulu, email="zoe@example.com", first_name="Zoe", last_name="Young"),
+        "nameless": make_customer(zulu, email="x@example.com", first_name="", last_name=""),
+        "abe": make_customer(alpha, email="abe@example.com", first_name="Abe", last_name="Adams"),
+    }
+    CustomerService().anonymize_customer(made["nameless"], AuditContext.system("test"))
+    return made
+
+
+def names_listed(response) -> list[str]:
+    return re.findall(r'<td data-label="Name"><span><a href="[^"]+">([^<]+)</a>', text(response))
+
+
+# Both read plans: the ordered walk (no filter), the matches sorted (a filter).
+@pytest.mark.parametrize("query", ["", "&id__gt=0"])
+def test_sorting_by_name_puts_customers_without_a_name_last_both_ways(agent_client, names, query):
+    up = names_listed(agent_client.get(f"/customers/?ordering=name{query}"))
+    down = names_listed(agent_client.get(f"/customers/?ordering=-name{query}"))
+    assert up == ["Abe Adams", "Zoe Young", "(no name)"]
+    assert down == ["Zoe Young", "Abe Adams", "(no name)"]
+
+
+def test_sorting_by_channel_sorts_by_the_channels_name(agent_client, names):
+    html = text(agent_client.get("/customers/?ordering=channel__name"))
+    assert html.index("abe@example.com") < html.index("zoe@example.com")
+    html = text(agent_client.get("/customers/?ordering=-channel__name"))
+    assert html.index("zoe@example.com") < html.index("abe@example.com")
+    assert 'href="/customers/?ordering=channel__name"' in text(agent_client.get("/customers/"))
+
+
+def test_the_api_orders_by_the_channel_id_and_knows_no_name_ordering(api, names):
+    rows = api.get("/api/v1/customers/?ordering=channel").get_json()["results"]
+    # Zulu Market was made before Alpha Shop: DRF sorts by the channel's id, not its name.
+    assert [row["email"] for row in rows][-1] == "abe@example.com"
+    refused = api.get("/api/v1/customers/?ordering=name")
+    assert refused.status_code == 400
+    assert refused.get_json() == {
+        "ordering": ["Select a valid choice. name is not one of the available choices."]
+    }
+
+
+def test_the_pages_export_follows_the_pages_orderings(supervisor_client, names):
+    response = supervisor_client.get("/customers/export.csv?ordering=-channel__name")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.index("zoe@example.com") < body.index("abe@example.com")

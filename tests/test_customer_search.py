@@ -162,14 +162,15 @@ def count_selects(app, call):
 @pytest.mark.parametrize("term", ["murat", "yil mur", "0534 414 91 06", "ty-100000", "a@x.com"])
 def test_a_search_is_at_most_three_statements_on_every_door(app, api, agent_client, people, term):
     api.get("/api/v1/customers/")  # the token's first use is recorded once
-    for call in (
-        lambda: api.get("/api/v1/customers/", query_string={"search": term}),
-        lambda: agent_client.get("/customers/", query_string={"search": term}),
-        lambda: agent_client.get("/customers/search", query_string={"q": term}),
+    # the list page reads one statement more, for its saved views beside the list
+    for call, budget in (
+        (lambda: api.get("/api/v1/customers/", query_string={"search": term}), 3),
+        (lambda: agent_client.get("/customers/", query_string={"search": term}), 4),
+        (lambda: agent_client.get("/customers/search", query_string={"q": term}), 3),
     ):
         response, selects = count_selects(app, call)
         assert response.status_code in (200, 302)
-        assert len(selects) <= 3, selects
+        assert len(selects) <= budget, selects
 
 
 def test_the_list_page_searches_and_shows_the_search_as_a_chip(agent_client, people):

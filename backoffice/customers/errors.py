@@ -30,6 +30,13 @@ class ChannelNotUpdatableError(CustomerError):
         super().__init__("channel:channel_name These field cannot be updated")
 
 
+class ChannelCodeLockedError(CustomerError):
+    """The caller may not change the channel code (the key the order import matches on)."""
+
+    def __init__(self):
+        super().__init__("Only a supervisor can change the channel code.")
+
+
 class CustomerAnonymizedError(CustomerError):
     error_code = "customer_100_4"
 

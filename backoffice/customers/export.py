@@ -22,6 +22,7 @@ from backoffice.audit.context import AuditContext
 from backoffice.audit.service import record_event
 from backoffice.customers import spreadsheet
 from backoffice.customers.declaration import COLUMNS, CUSTOMER_FIELDS, PLAIN_FIELDS
+from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.customers.listread import customer_filters
 from backoffice.customers.models import Customer
 from backoffice.customers.streaming import streamed_rows
@@ -93,6 +94,7 @@ def export_customers(
     audit_context: AuditContext,
     *,
     send_rows: bool = True,
+    filterset: type[CustomerFilterSet] = CustomerFilterSet,
     file_format: str = "csv",
 ) -> Iterator[str] | Iterator[bytes]:
     """Check the filter, record the export, and return the file (CSV text, or an .xlsx
@@ -102,7 +104,7 @@ def export_customers(
     ``send_rows`` (a HEAD request) the filter is checked and nothing is read or recorded:
     no one's data leaves.
     """
-    filters = customer_filters(args)
+    filters = customer_filters(args, filterset=filterset)
     where, order_by = filters.where(), filters.order_by()
     if not send_rows:
         return iter(())

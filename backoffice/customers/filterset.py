@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import and_, case, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from backoffice.channels.models import Channel, IntegrationMapping
@@ -26,6 +26,7 @@ from backoffice.filtering import (
     ModelMultipleChoiceFilter,
     NumberFilter,
     RelatedFilter,
+    SortKey,
     declare,
 )
 
@@ -113,3 +114,19 @@ class CustomerFilterSet(FilterSet):
     }
     tiebreaker = "id"
     search = CUSTOMER_SEARCH
+
+
+NAMELESS = case((and_(Customer.first_name == "", Customer.last_name == ""), 1), else_=0)
+CHANNEL_NAME = select(Channel.name).where(Channel.id == Customer.channel_id).scalar_subquery()
+
+
+class CustomerPageFilterSet(CustomerFilterSet):
+    """The list page's filter set: the API's, and two orderings for people, ``name`` (customers
+    without a name last, either way) and ``channel__name``. The API keeps DRF's orderings
+    (``ordering=channel`` sorts by the channel's id there; ``name`` is not one of them)."""
+
+    ordering_fields = {
+        **CustomerFilterSet.ordering_fields,
+        "name": SortKey((Customer.last_name, Customer.first_name), first=NAMELESS),
+        "channel__name": SortKey((CHANNEL_NAME,)),
+    }

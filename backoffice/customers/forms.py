@@ -181,8 +181,22 @@ class NewCustomerForm(CustomerForm):
         return values
 
 
+CODE_WARNING = (
+    "The order import finds this customer by this code: after a change, the next order "
+    "with the old code creates a new customer."
+)
+CODE_LOCKED = "Only a supervisor can change the channel code."
+
+
 class EditCustomerForm(CustomerForm):
     version = VersionField(validators=[InputRequired()])
+
+    def __init__(self, *args: Any, may_change_code: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.may_change_code = may_change_code
+        self.channel_code.description = CODE_WARNING if may_change_code else CODE_LOCKED
+        if not may_change_code:
+            self.channel_code.render_kw = {"readonly": True}
 
 
 class ConsentsForm(FlaskForm):
@@ -279,14 +293,16 @@ class CustomerFilterForm(Form):
     attribute_key = StringField("Attribute key")
     attribute_value = StringField("Attribute value")
 
+    # The common filters first; the groups in ``collapsed`` start folded unless in use.
     layout = (
-        ("Person", ("email__startswith", "first_name", "last_name", "phone_number")),
-        ("Channel and codes", ("channel", "channel_code", "erp_code", "mapping__code")),
-        ("Status", ("is_active", "email_allowed", "sms_allowed", "call_allowed")),
-        ("Profile", ("gender", "user_type", "date_of_birth")),
+        ("Identity", ("email__startswith", "first_name", "last_name", "phone_number",
+                      "channel", "is_active")),
+        ("Consents", ("email_allowed", "sms_allowed", "call_allowed")),
         ("Dates", ("created_date__gte", "created_until", "modified_date__gte", "modified_until")),
-        ("Attribute", ("attribute_key", "attribute_value")),
-    )
+        ("Advanced", ("channel_code", "erp_code", "mapping__code", "gender", "user_type",
+                      "date_of_birth", "attribute_key", "attribute_value")),
+    )  # fmt: skip
+    collapsed = ("Advanced",)
 
     def __init__(self, channels: Iterable[Any], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

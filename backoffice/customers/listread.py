@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Integer,
     Row,
     Select,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.util import ClauseAdapter
 from werkzeug.datastructures import MultiDict
 
@@ -64,11 +66,15 @@ class CustomerRow(CustomerDisplay):
         self.channel = channel
 
 
-def customer_filters(args: MultiDict, channels: list[Row] | None = None) -> CustomerFilterSet:
-    """The filter set of ``args``; ``channels``, when the caller has read them all, answer
-    the channel filter's "does it exist" without another query."""
+def customer_filters(
+    args: MultiDict,
+    channels: list[Row] | None = None,
+    filterset: type[CustomerFilterSet] = CustomerFilterSet,
+) -> CustomerFilterSet:
+    """The filter set of ``args`` (the API's, or ``filterset``); ``channels``, when the caller
+    has read them all, answer the channel filter's "does it exist" without another query."""
     choices = {"channel": {c.id for c in channels}} if channels is not None else None
-    return CustomerFilterSet(args, db.session, db.session.get_bind().dialect.name, choices)
+    return filterset(args, db.session, db.session.get_bind().dialect.name, choices)
 
 
 def filters_select(filters: CustomerFilterSet, pk: int) -> bool:
@@ -95,12 +101,13 @@ def customer_list_page(
     channels: list[Row] | None = None,
     *,
     read: bool = True,
+    filterset: type[CustomerFilterSet] = CustomerFilterSet,
 ) -> CustomerList:
     """The one entry of the customer list, for the HTML page and the API: the query string
     parsed once into its filter set, then the page ``page`` (a number, or the parameter as
     given), unless ``read`` is false or a filter value is bad. Raises InvalidPage for a page
     that does not exist."""
-    filters = customer_filters(args, channels)
+    filters = customer_filters(args, channels, filterset)
     if not (read and filters.is_valid):
         return CustomerList(filters, None)
     number = page if isinstance(page, int) else parse_page_number(page)
@@ -170,8 +177,13 @@ def _limit_if(condition: Any) -> Any:
 
 
 def _columns_of(order: list[Any]) -> list[Any]:
-    """The table columns an ORDER BY list sorts by."""
-    return [column for clause in order for column in clause.get_children() if column is not None]
+    """The customer columns an ORDER BY list reads (also inside expressions)."""
+    return [
+        element
+        for clause in order
+        for element in visitors.iterate(clause)
+        if isinstance(element, Column) and element.table is CUSTOMERS
+    ]
 
 
 def page_statement(filters: CustomerFilterSet) -> Select:
@@ -207,7 +219,7 @@ def page_params(number: int, limit: int) -> dict[str, int]:
 def _query_key(filters: CustomerFilterSet) -> tuple:
     """What the page statement follows from: the validated query (but its page) and dialect."""
     query = tuple(item for item in filters.args.items(multi=True) if item[0] not in PAGING)
-    return filters.context.dialect, query
+    return type(filters), filters.context.dialect, query
 
 
 def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:

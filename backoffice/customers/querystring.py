@@ -21,6 +21,9 @@ VIEW_PARAMS = ("ordering", "limit")
 # "Until <day>" includes the whole day: it is "before the next day" in the API's language.
 UNTIL = {"created_until": "created_date__lt", "modified_until": "modified_date__lt"}
 ATTRIBUTE = "attributes__"
+# Date ranges the filter form offers (from / until), and what a reversed one says.
+RANGED = ("created_date", "modified_date")
+REVERSED = "The end of this range is before its start: swap the two dates."
 
 # Filters that are no declared field, and the word a JSON key's chip starts with.
 OTHER_LABELS = {"id": "Id", "mapping": "Mapping", "search": "Search"}
@@ -88,12 +91,19 @@ def form_args(args: MultiDict) -> MultiDict:
 
 
 def form_errors(args: MultiDict) -> dict[str, list[str]]:
-    """Errors of the friendly-only fields, keyed like the engine's errors."""
+    """Errors the filter form finds beyond the engine's (an attribute half given, a date range
+    that ends before it starts), keyed like the engine's errors. The API answers such a query
+    as django-filter does: a half attribute is ignored, a reversed range matches nothing."""
+    errors = {}
     if args.get("attribute_key") and not args.get("attribute_value"):
-        return {"attribute_value": ["Give the value the attribute must have."]}
+        errors["attribute_value"] = ["Give the value the attribute must have."]
     if args.get("attribute_value") and not args.get("attribute_key"):
-        return {"attribute_key": ["Give the attribute's key."]}
-    return {}
+        errors["attribute_key"] = ["Give the attribute's key."]
+    for name in RANGED:
+        start, end = args.get(f"{name}__gte", ""), args.get(f"{name}__lt", "")
+        if _is_day(start) and _is_day(end) and _day(end) <= _day(start):
+            errors[f"{name}__lt"] = [REVERSED]
+    return errors
 
 
 def field_for(param: str) -> str:
@@ -147,6 +157,10 @@ def _is_day(value: str) -> bool:
     except ValueError:
         return False
     return len(value.strip()) == 10
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value.strip())
 
 
 def _shift_day(value: str, days: int) -> str:

@@ -27,6 +27,7 @@ from backoffice.customers.declaration import (
     erased_values,
 )
 from backoffice.customers.errors import (
+    ChannelCodeLockedError,
     ChannelNotUpdatableError,
     CustomerAnonymizedError,
     CustomerDuplicatedFieldException,
@@ -104,10 +105,16 @@ class CustomerService:
         audit_context: AuditContext | None = None,
         *,
         expected_version: int | None = None,
+        channel_code_locked: bool = False,
         **kwargs: Any,
     ) -> Customer:
-        """Apply the changes and audit exactly the fields that changed; no change, no event."""
+        """Apply the changes and audit exactly the fields that changed; no change, no event.
+        With ``channel_code_locked`` a new channel code is refused (ChannelCodeLockedError)."""
         context = audit_context or AuditContext.system()
+        if channel_code_locked and kwargs.get("channel_code", customer.channel_code) != (
+            customer.channel_code
+        ):
+            raise ChannelCodeLockedError()
         self._refuse_duplicate(customer, kwargs)
         self._refuse_channel_change(customer, kwargs)
         fields = check_fields(kwargs)

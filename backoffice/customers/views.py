@@ -1,20 +1,23 @@
 """Customer pages: list with filters, quick search, detail, create, edit, consents, anonymize."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from backoffice import listlinks
 from backoffice.audit.context import audit_context_from_request
-from backoffice.auth.access import role_required
+from backoffice.auth.access import can, role_required
 from backoffice.customers import querystring
 from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.customers.display import TEMPLATE_FILTERS
 from backoffice.customers.errors import (
+    ChannelCodeLockedError,
     CustomerAnonymizedError,
     CustomerDuplicatedFieldException,
     CustomerVersionConflict,
 )
 from backoffice.customers.export import csv_download, export_customers, xlsx_download
+from backoffice.customers.filterset import CustomerPageFilterSet
 from backoffice.customers.forms import (
     AnonymizeForm,
     ConsentsForm,
@@ -36,7 +39,8 @@ from backoffice.customers.sections import section_variables
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.filtering import FilterError
-from backoffice.pagination import InvalidPage, parse_limit
+from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
+from backoffice.savedviews.service import list_panel
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
@@ -64,9 +68,10 @@ def customer_list():
             _page_size(),
             channels,
             read=not form_errors,
+            filterset=CustomerPageFilterSet,
         )
     except InvalidPage:
-        abort(404)
+        return redirect(listlinks.url_with(page=_last_page(args, channels)))
     filters, page = listed.filters, listed.page
     errors = {**filters.errors, **form_errors}
     form = CustomerFilterForm(channels, formdata=querystring.form_args(args))
@@ -85,6 +90,7 @@ def customer_list():
         default_ordering=querystring.DEFAULT_ORDERING,
         page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
+        saved=list_panel(current_user, request.query_string.decode()),
     )
 
 
@@ -99,6 +105,7 @@ def export():
             args,
             audit_context_from_request("web"),
             send_rows=request.method != "HEAD",
+            filterset=CustomerPageFilterSet,
             file_format=file_format,
         )
     except FilterError:
@@ -162,7 +169,9 @@ def new():
 @bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
 @role_required("agent")
 def edit(pk: int):
-    return _change_page(pk, EditCustomerForm, "customers/form.html")
+    return _change_page(
+        pk, EditCustomerForm, "customers/form.html", may_change_code=can("supervisor")
+    )
 
 
 @bp.route("/<int:pk>/consents", methods=["GET", "POST"], endpoint="consents")
@@ -171,12 +180,12 @@ def consents(pk: int):
     return _change_page(pk, ConsentsForm, "customers/consents.html")
 
 
-def _change_page(pk: int, form_class: type, template: str):
+def _change_page(pk: int, form_class: type, template: str, **form_options: bool):
     """A form that changes an existing customer: shown, validated, saved or refused."""
     customer = db.get_or_404(Customer, pk)
     if customer.is_anonymized:
         return _refuse_anonymized(customer)
-    form = form_class(obj=customer)
+    form = form_class(obj=customer, **form_options)
     outcome = _save(customer, form) if form.validate_on_submit() else {}
     if isinstance(outcome, Response):
         return outcome
@@ -210,6 +219,7 @@ def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response
             customer,
             audit_context_from_request("web"),
             expected_version=read_at,
+            channel_code_locked=not getattr(form, "may_change_code", True),
             **form.customer_fields(),
         )
     except CustomerVersionConflict:
@@ -217,6 +227,9 @@ def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response
         return {"meanwhile": events, "clashes": rebase(form, customer, events)}
     except CustomerDuplicatedFieldException:
         form.channel_code.errors.append(DUPLICATE)
+        return {}
+    except ChannelCodeLockedError as exc:
+        form.channel_code.errors.append(str(exc))
         return {}
     except CustomerAnonymizedError:
         return _refuse_anonymized(customer)
@@ -230,6 +243,23 @@ def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response
 def _refuse_anonymized(customer: Customer) -> Response:
     flash(ANONYMIZED, "warning")
     return redirect(url_for(".detail", pk=customer.id))
+
+
+def _last_page(args, channels) -> str | None:
+    """Where a page that does not exist leads: the last page (None for the first), or the
+    first page when the page parameter is not a number at all."""
+    try:
+        parse_page_number(args.get("page"))
+    except InvalidPage:
+        return None
+    listed = customer_list_page(
+        listlinks.with_changes(args, ordering=_ordering()),
+        "last",
+        _page_size(),
+        channels,
+        filterset=CustomerPageFilterSet,
+    )
+    return str(listed.page.number) if listed.page and listed.page.number > 1 else None
 
 
 def _ordering() -> str | None:

@@ -5,7 +5,7 @@ One query language for the HTML list and the JSON API, in django-filter's dialec
 Parameters the set does not know are ignored; bad values become errors keyed by parameter.
 """
 
-from backoffice.filtering.filterset import FilterSet, Ordering, declare
+from backoffice.filtering.filterset import FilterSet, Ordering, SortKey, declare
 from backoffice.filtering.kinds import (
     BooleanFilter,
     CharFilter,
@@ -46,6 +46,7 @@ __all__ = [
     "QueryContext",
     "RelatedFilter",
     "SearchFilter",
+    "SortKey",
     "declare",
     "parse_number",
     "starts_with",

@@ -20,6 +20,19 @@ class Ordering:
     descending: bool
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """An ordering field of several expressions, each sorted in the asked direction, after
+    ``first`` which always sorts ascending (e.g. rows without a name after the others)."""
+
+    columns: tuple[Any, ...]
+    first: Any = None
+
+    def clauses(self, descending: bool) -> list[Any]:
+        leading = [] if self.first is None else [self.first.asc()]
+        return leading + [c.desc() if descending else c.asc() for c in self.columns]
+
+
 class FilterSet:
     """Declare ``filters`` (name -> Filter, in the order the metadata lists them) and
     ``ordering_fields`` (name -> column). ``FilterSet(args, session, dialect)`` parses once.
@@ -73,7 +86,10 @@ class FilterSet:
         columns = []
         for order in self.ordering:
             column = self.ordering_fields[order.field]
-            columns.append(column.desc() if order.descending else column.asc())
+            if isinstance(column, SortKey):
+                columns.extend(column.clauses(order.descending))
+            else:
+                columns.append(column.desc() if order.descending else column.asc())
         if self.tiebreaker is not None:
             tiebreaker = self.ordering_fields[self.tiebreaker]
             if not any(self.ordering_fields[o.field] is tiebreaker for o in self.ordering):

@@ -6,6 +6,8 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, select
 from werkzeug.datastructures import MultiDict
 
+from backoffice.audit.models import AuditEvent
+from backoffice.channels.models import Channel
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.filters import OrderFilterSet
@@ -68,3 +70,39 @@ def order_filters(args: MultiDict) -> OrderFilterSet:
 def order_page(filters: OrderFilterSet, number: int, limit: int) -> Page:
     """One page of the filtered orders; raises FilterError and InvalidPage."""
     return filtered_page(db.session, Order, filters, number, limit)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as its page shows it: with its channel, its buyer, and the buyers its
+    history names (by id), and its history newest first."""
+
+    order: Order
+    channel: Channel
+    buyer: Customer
+    history: list[AuditEvent]
+    buyers: dict[int, Customer]
+
+    @property
+    def applied_lines(self) -> int:
+        return len(self.order.applied_lines.split())
+
+
+def order_view(pk: int) -> OrderView | None:
+    """The order ``pk`` for its page, or None."""
+    order = db.session.get(Order, pk)
+    if order is None:
+        return None
+    history = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "order", AuditEvent.object_id == order.id)
+            .order_by(AuditEvent.id.desc())
+        )
+    )
+    named = {order.customer_id}
+    for event in history:
+        named.update(v for v in event.changes.get("customer_id", ()) if isinstance(v, int))
+    buyers = {c.id: c for c in db.session.scalars(select(Customer).where(Customer.id.in_(named)))}
+    channel = db.session.get(Channel, order.channel_id)
+    return OrderView(order, channel, buyers[order.customer_id], history, buyers)

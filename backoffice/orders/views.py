@@ -1,20 +1,34 @@
-"""The orders on the pages: a customer's order totals and orders, on the customer's page; and
-the order number, for the customer search."""
+"""The orders on the pages: an order's own page (amounts, status, buyer and history); a
+customer's order totals and orders, on the customer's page; and the order number, for the
+customer search."""
 
 from typing import Any
 
-from flask import abort
+from flask import Blueprint, abort, render_template
 from werkzeug.datastructures import MultiDict
 
+from backoffice.auth.access import role_required
 from backoffice.customers.models import Customer
 from backoffice.customers.search import code_source
 from backoffice.customers.sections import customer_page_section
 from backoffice.orders import spreadsheet  # noqa: F401  (the workbook's order columns)
 from backoffice.orders.models import Order
-from backoffice.orders.queries import customer_orders, orders_info
+from backoffice.orders.queries import customer_orders, order_view, orders_info
 from backoffice.pagination import InvalidPage, parse_page_number
 
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
 ORDERS_PER_PAGE = 10
+
+# How the order's fields read on its page and in its history.
+ORDER_LABELS = {
+    "customer_id": "Buyer",
+    "amount": "Amount",
+    "discount_amount": "Discount",
+    "refund_amount": "Refund",
+    "status": "Status",
+    "created_date": "Ordered",
+}
 
 code_source(Order.customer_id, Order.number)
 
@@ -29,3 +43,12 @@ def customer_orders_section(customer: Customer, args: MultiDict) -> dict[str, An
     except InvalidPage:
         abort(404)
     return {"orders": orders, "info": orders_info([customer.id])[customer.id]}
+
+
+@bp.get("/<int:pk>/", endpoint="detail")
+@role_required("agent")
+def detail(pk: int):
+    shown = order_view(pk)
+    if shown is None:
+        abort(404)
+    return render_template("orders/detail.html", shown=shown, labels=ORDER_LABELS)

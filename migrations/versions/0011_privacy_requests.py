@@ -1,7 +1,7 @@
 """Privacy requests: the register of access, erasure and consent withdrawal requests.
 
 Revision ID: 0011p
-Revises: 0009d
+Revises: 0010e
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 import backoffice.types
 
 revision = "0011p"
-down_revision = "0009d"
+down_revision = "0010e"
 branch_labels = None
 depends_on = None
 

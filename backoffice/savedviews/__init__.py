@@ -1,0 +1,1 @@
+"""Saved views: named customer-list URLs (filters, search, ordering, page size)."""
