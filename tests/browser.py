@@ -20,6 +20,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def signed_in(chromium, site: str, email: str, password: str):
+    """A new page signed in as ``email``, and the list its console errors are put in."""
+    errors: list[str] = []
+    page = chromium.new_context(base_url=site).new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    return page, errors
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a background thread; yield its base URL."""

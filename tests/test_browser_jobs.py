@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.jobs import queue
-from tests.browser import serve
+from tests.browser import serve, signed_in
 from tests.builders import make_channel, make_customer
 from tests.conftest import PASSWORDS
 from tests.test_browser_journeys import chromium  # noqa: F401  (the module's browser)
@@ -41,15 +41,8 @@ def test_an_opt_out_list_runs_with_a_live_progress_bar(app, users, chromium, wor
     db.session.remove()
     listing = tmp_path / "optout.txt"
     listing.write_text("p0@example.com\nP1@Example.com\nunknown@example.com\nnot-a-line\n")
-    errors = []
     with serve(app) as site:
-        context = chromium.new_context(base_url=site)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto("/login")
-        page.get_by_label("Email").fill("supervisor@test.example")
-        page.get_by_label("Password").fill(PASSWORDS["supervisor"])
-        page.get_by_role("button", name="Sign in").click()
+        page, errors = signed_in(chromium, site, "supervisor@test.example", PASSWORDS["supervisor"])
         page.get_by_role("link", name="Opt-out lists").click()
         page.get_by_label("File of emails or phone numbers").set_input_files(listing)
         page.get_by_label("Email allowed").check()
@@ -63,7 +56,7 @@ def test_an_opt_out_list_runs_with_a_live_progress_bar(app, users, chromium, wor
         expect(page.locator('[data-field="percent"]')).to_have_text("100", timeout=30_000)
         expect(page.locator('[data-field="status"]')).to_have_text("done")
         expect(page.locator("progress")).to_have_attribute("value", "4")
-        context.close()
+        page.context.close()
     assert errors == []
     rows = db.session.query(Customer.id, Customer.email_allowed).order_by(Customer.id).all()
     assert [tuple(r) for r in rows] == [(ids[0], False), (ids[1], False), (ids[2], True)]

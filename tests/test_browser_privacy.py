@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
-from tests.browser import serve
+from tests.browser import serve, signed_in
 from tests.builders import make_channel, make_customer
 from tests.conftest import PASSWORDS
 from tests.test_browser_journeys import chromium  # noqa: F401  (the module's browser)
@@ -22,15 +22,8 @@ def test_an_erasure_request_anonymizes_the_person_in_every_channel(app, users, c
     other = make_customer(channels[0], email="someone@example.com").id
     db.session.commit()
     db.session.remove()
-    errors = []
     with serve(app) as site:
-        context = chromium.new_context(base_url=site)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto("/login")
-        page.get_by_label("Email").fill("supervisor@test.example")
-        page.get_by_label("Password").fill(PASSWORDS["supervisor"])
-        page.get_by_role("button", name="Sign in").click()
+        page, errors = signed_in(chromium, site, "supervisor@test.example", PASSWORDS["supervisor"])
         page.get_by_role("link", name="Privacy requests").click()
         page.get_by_role("link", name="New request").click()
         page.get_by_label("Kind").select_option("erasure")
@@ -48,7 +41,7 @@ def test_an_erasure_request_anonymizes_the_person_in_every_channel(app, users, c
         for pk in ids:
             page.goto(f"/customers/{pk}")
             expect(page.locator(".anonymized-banner")).to_contain_text("Anonymized customer.")
-        context.close()
+        page.context.close()
     assert errors == []
     anonymized = dict(db.session.query(Customer.id, Customer.anonymized_at).all())
     assert all(anonymized[pk] is not None for pk in ids)
