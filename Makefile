@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 FLASK := BACKOFFICE_ENV=development $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test check lint install chromium
+.PHONY: run test check lint install chromium translations
 
 ## Set up, migrate, load demo data (idempotent), start a job worker and serve on http://127.0.0.1:5000.
-run: $(STAMP) .env
+run: $(STAMP) .env translations
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	@echo "Backoffice: http://127.0.0.1:5000  (sign in with a demo login above)"
@@ -19,18 +19,24 @@ run: $(STAMP) .env
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Set up and run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
-test: $(STAMP) chromium .env
+test: $(STAMP) chromium .env translations
 	$(BIN)/pytest
 
 ## The everyday quick run: SQLite only, without the multi-process and browser tests.
-check: $(STAMP) .env
+check: $(STAMP) .env translations
 	TEST_DATABASE_URL= REQUIRE_POSTGRES= $(BIN)/pytest -q -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-install: $(STAMP) .env
+install: $(STAMP) .env translations
+
+# The catalogs (backoffice/translations/*/LC_MESSAGES/messages.po) compiled to .mo, which git
+# ignores: the build makes them, never a hand step.
+translations: $(STAMP)
+	@if ls backoffice/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile -q -d backoffice/translations; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

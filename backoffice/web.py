@@ -7,6 +7,7 @@ from flask import Flask, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from backoffice import i18n
 from backoffice.config import ROOT
 from backoffice.database import configure_engines, reset_write_intent, set_write_intent
 from backoffice.extensions import cache, csrf, db, limiter, login_manager, migrate
@@ -32,6 +33,7 @@ def init_extensions(app: Flask) -> None:
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
+    i18n.init_app(app)
     cache.init_app(app)
     app.session_interface = SessionInterface()
     limiter.init_app(app)
