@@ -1,7 +1,8 @@
 """Two app instances (each a gunicorn with its own workers) on one PostgreSQL and one Redis,
 a client alternating between them, as behind a load balancer: sessions, CSRF tokens, API
-tokens and the sign-in throttle work across both, and a write on one is seen by the next
-read on the other (no per-process cache answers from before it)."""
+tokens and the sign-in throttle work across both, a write on one is seen by the next read on
+the other (no per-process cache answers from before it), and a job started on one is run by
+a job worker of the other."""
 
 import os
 import random
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -66,22 +68,31 @@ class Instance:
     def __init__(self, tmp_path: Path, name: str):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
-        env.update(  # the settings every machine must share (README, "Scaling out")
+        self.env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
+        self.env.update(  # the settings every machine must share (README, "Scaling out")
             BACKOFFICE_ENV="production",
             SECRET_KEY="scale-out-test-secret",
             DATABASE_URL=POSTGRES_URL,
             RATELIMIT_STORAGE_URI=REDIS_URL,
+            JOBS_URL=REDIS_URL,
+            JOBS_INLINE_LIMIT="0",  # every job goes to the queue, however small
             TRUSTED_HOSTS="127.0.0.1",
         )
         self.log = (tmp_path / f"{name}.log").open("w")
-        self.process = subprocess.Popen(
-            [GUNICORN, "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        self.process = self._start(
+            [GUNICORN, "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}", "wsgi:app"]
         )
+        self.workers: list[subprocess.Popen] = []
+
+    def _start(self, command: list[str]) -> subprocess.Popen:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def start_job_worker(self) -> None:
+        """This machine's job worker (``flask jobs worker``), as the README runs it."""
+        flask = str(Path(sys.executable).with_name("flask"))
+        self.workers.append(self._start([flask, "--app", "wsgi", "jobs", "worker"]))
 
     def wait_until_up(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -95,8 +106,9 @@ class Instance:
         raise AssertionError(f"{self.url} did not start")
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=START_TIMEOUT)
+        for process in [self.process, *self.workers]:
+            process.terminate()
+            process.wait(timeout=START_TIMEOUT)
         self.log.close()
 
 
@@ -300,3 +312,40 @@ def test_the_sign_in_throttle_counts_failures_on_both_instances(app, instances):
         assert refused.status_code == 429, refused.text
         page = sign_in(Browser(), instance, user.email, "right-password")
         assert page.status_code == 429
+
+
+def test_a_job_started_on_one_instance_runs_on_a_worker_of_the_other(app, users, instances):
+    a, b = instances
+    channel = make_channel(name="Trendyol")
+    pks = [make_customer(channel, email_allowed=True).id for _ in range(3)]
+    db.session.commit()
+    b.start_job_worker()  # only B's machine runs a job worker
+
+    browser = Browser()
+    assert (
+        sign_in(browser, a, users["supervisor"].email, PASSWORDS["supervisor"]).status_code == 302
+    )
+    ask = f"/consents/bulk?consent=email_allowed&value=false&scope=all&query=channel%3D{channel.id}"
+    values = form_values(browser.get(f"{a.url}{ask}").text, "/consents/bulk")
+    started = browser.post(f"{a.url}/consents/bulk", data=values)
+    assert started.status_code == 302, started.text
+    job_path = urllib.parse.urlsplit(started.headers["Location"]).path
+    assert job_path.startswith("/jobs/")
+
+    deadline = time.monotonic() + START_TIMEOUT
+    while 'data-status="done"' not in (job_page := browser.get(f"{a.url}{job_path}").text):
+        assert 'data-status="failed"' not in job_page, job_page
+        assert time.monotonic() < deadline, "B's worker did not run the job started on A"
+        time.sleep(0.2)
+    assert '<span data-field="done">3</span> / <span data-field="total">3</span>' in job_page
+
+    token = call(
+        "POST",
+        f"{b.url}/api/v1/auth/login/",
+        json={"username": users["supervisor"].email, "password": PASSWORDS["supervisor"]},
+    ).json()["key"]
+    for pk in pks:
+        answer = call(
+            "GET", f"{a.url}/api/v1/customers/{pk}/", headers={"Authorization": f"Token {token}"}
+        )
+        assert answer.json()["email_allowed"] is False
