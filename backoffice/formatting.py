@@ -1,30 +1,159 @@
-"""Values as people read them, on pages and in the terminal: moments, days, any value."""
+"""Values as people read them: on pages in the reader's language and time zone (Babel's
+formats, through Flask-Babel's locale and time zone of the request); in the terminal, outside
+any request, as plain ISO text in UTC.
+
+Each filter is called once per table cell: the patterns of a locale are worked out once
+(``_style``), and Babel caches what it parses of them.
+"""
 
 import json
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_symbol,
+)
+from flask import has_request_context
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
+
+DEFAULT_CURRENCY = "TRY"
+EMPTY = "—"
+
+
+@dataclass(frozen=True)
+class Style:
+    """A locale's patterns: a moment to the minute, a day."""
+
+    locale: Locale
+    moment: str
+    day: str
+
+
+@lru_cache(maxsize=16)
+def _style(identifier: str) -> Style:
+    locale = Locale.parse(identifier)
+    day = locale.date_formats["medium"].pattern
+    time = locale.time_formats["short"].pattern
+    moment = locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
+    return Style(locale, moment, day)
+
+
+def _current() -> Style:
+    return _style(str(get_locale() or "en"))
 
 
 def when(value: datetime | None) -> str:
-    """A moment to the minute, in UTC, saying so."""
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+    """A moment to the minute, in the reader's time zone: ``Dec 2, 2026, 2:05 PM``,
+    ``2 Ara 2026 14:05``; in the terminal ``2026-12-02 11:05 UTC``."""
+    if value is None:
+        return EMPTY
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not has_request_context():
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    style = _current()
+    return format_datetime(value, style.moment, tzinfo=get_timezone(), locale=style.locale)
 
 
 def day(value: date | datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d")
+    """A day: ``Dec 2, 2026``, ``2 Ara 2026`` (a moment's day in the reader's time zone);
+    in the terminal ``2026-12-02``."""
+    if value is None:
+        return EMPTY
+    if not has_request_context():
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = aware.astimezone(get_timezone()).date()
+    style = _current()
+    return format_date(value, style.day, locale=style.locale)
+
+
+def number(value: int | float | Decimal | None) -> str:
+    """A count or quantity with the language's separators: ``1,825`` / ``1.825``."""
+    if value is None:
+        return EMPTY
+    if not has_request_context():
+        return str(value)
+    return format_decimal(value, locale=_current().locale)
+
+
+def percent(share: float | None, places: int = 1) -> str:
+    """A share (0 to 1) as a percentage: ``12.5%`` / ``%12,5``."""
+    if share is None:
+        return EMPTY
+    pattern = "#,##0." + "0" * places + "%" if places else "#,##0%"
+    if not has_request_context():
+        return f"{share * 100:.{places}f}%"
+    return format_percent(share, pattern, locale=_current().locale)
+
+
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    """An amount with its currency: ``TRY 1,825.75`` / ``₺1.825,75``; in the terminal
+    ``1825.75 TRY``."""
+    if amount is None:
+        return EMPTY
+    currency = currency or DEFAULT_CURRENCY
+    if not has_request_context():
+        return f"{amount:.2f} {currency}"
+    locale = _current().locale
+    return _spaced(format_currency(amount, currency, locale=locale), _symbol(currency, locale))
+
+
+@lru_cache(maxsize=256)
+def _symbol(currency: str, locale: Locale) -> str:
+    return get_currency_symbol(currency, locale=locale)
+
+
+def _spaced(text: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: a symbol of letters (``TRY``) is kept
+    apart from the digits by a no-break space (``TRY 1,825.75``, not ``TRY1,825.75``)."""
+    if (
+        text.startswith(symbol)
+        and symbol[-1:].isalpha()
+        and text[len(symbol) : len(symbol) + 1].isdigit()
+    ):
+        return f"{symbol}\u00a0{text[len(symbol) :]}"
+    if (
+        text.endswith(symbol)
+        and symbol[:1].isalpha()
+        and text[-len(symbol) - 1 : -len(symbol)].isdigit()
+    ):
+        return f"{text[: -len(symbol)]}\u00a0{symbol}"
+    return text
 
 
 def show(value: Any) -> str:
     """Any stored or audited value as short text: empty, yes/no, compact JSON or the value."""
     if value is None or value == "":
-        return "—"
+        return EMPTY
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else "{}"
     if isinstance(value, datetime):
         return when(value)
+    if isinstance(value, date):
+        return day(value)
+    if isinstance(value, Decimal):
+        return number(value)
     return str(value)
 
 
-TEMPLATE_FILTERS = {"when": when, "day": day, "show": show}
+TEMPLATE_FILTERS = {
+    "when": when,
+    "day": day,
+    "show": show,
+    "number": number,
+    "percent": percent,
+    "money": money,
+}
