@@ -7,6 +7,7 @@ Each filter is called once per table cell: the patterns of a locale are worked o
 """
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -36,6 +37,7 @@ class Style:
     locale: Locale
     moment: str
     day: str
+    percent: str  # the locale's percent pattern with one decimal place
 
 
 @lru_cache(maxsize=16)
@@ -44,7 +46,8 @@ def _style(identifier: str) -> Style:
     day = locale.date_formats["medium"].pattern
     time = locale.time_formats["short"].pattern
     moment = locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
-    return Style(locale, moment, day)
+    percent = re.sub(r"0(?=[^0#]*$)", "0.0", locale.percent_formats[None].pattern, count=1)
+    return Style(locale, moment, day, percent)
 
 
 def _current() -> Style:
@@ -87,14 +90,14 @@ def number(value: int | float | Decimal | None) -> str:
     return format_decimal(value, locale=_current().locale)
 
 
-def percent(share: float | None, places: int = 1) -> str:
-    """A share (0 to 1) as a percentage: ``12.5%`` / ``%12,5``."""
+def percent(share: float | None) -> str:
+    """A share (0 to 1) as a percentage to a tenth: ``66.7%`` / ``%66,7``."""
     if share is None:
         return EMPTY
-    pattern = "#,##0." + "0" * places + "%" if places else "#,##0%"
     if not has_request_context():
-        return f"{share * 100:.{places}f}%"
-    return format_percent(share, pattern, locale=_current().locale)
+        return f"{share * 100:.1f}%"
+    style = _current()
+    return format_percent(share, style.percent, locale=style.locale)
 
 
 def money(amount: Decimal | None, currency: str | None = None) -> str:

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from backoffice.i18n import DEFAULT_TIMEZONE, LANGUAGE_NAMES, is_timezone
@@ -23,7 +30,9 @@ def _known_timezone(form, field) -> None:
 
 class SettingsForm(FlaskForm):
     layout = (("", ("language", "timezone")),)
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(
+        _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+    )
     timezone = StringField(
         _l("Time zone"),
         validators=[DataRequired(), Length(max=64), _known_timezone],

@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from backoffice import i18n
 from backoffice.auth import service
 from backoffice.auth.access import role_required
 from backoffice.auth.forms import LoginForm, SettingsForm
@@ -94,6 +95,7 @@ def account():
         service.set_preferences(
             current_user.id, language=form.language.data, timezone=form.timezone.data
         )
+        i18n.apply_now(form.language.data, form.timezone.data)  # the message in it already
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template(

@@ -10,8 +10,8 @@ documentation page is English, whatever the request says.
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, get_locale, refresh
 from flask_login import current_user
 
 from backoffice.config import ROOT
@@ -43,7 +43,17 @@ def is_machine_request() -> bool:
     return request.path.startswith("/api/") and request.endpoint not in API_PAGES
 
 
+def apply_now(language: str | None = None, timezone: str | None = None) -> None:
+    """Speak ``language`` in ``timezone`` for the rest of this request (the user just chose
+    them: the confirmation is in the new language)."""
+    g.i18n_settings = {"language": language, "timezone": timezone}
+    refresh()
+
+
 def _user_setting(name: str) -> str | None:
+    chosen = g.get("i18n_settings", {}).get(name)
+    if chosen:
+        return chosen
     if current_user and current_user.is_authenticated:
         return getattr(current_user, name, None)
     return None
