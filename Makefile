@@ -49,7 +49,7 @@ messages: $(STAMP)
 	@for lang in tr en; do \
 	  if [ -f $(I18N)/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel --quiet update -i $(I18N)/messages.pot -d $(I18N) -l $$lang --no-wrap \
-	      --ignore-obsolete; \
+	      --ignore-obsolete --ignore-pot-creation-date; \
 	  else $(BIN)/pybabel --quiet init -i $(I18N)/messages.pot -d $(I18N) -l $$lang --no-wrap; fi; \
 	done
 
