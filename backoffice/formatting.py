@@ -2,27 +2,31 @@
 formats, through Flask-Babel's locale and time zone of the request); in the terminal, outside
 any request, as plain ISO text in UTC.
 
-Each filter is called once per table cell: the patterns of a locale are worked out once
-(``_style``), and Babel caches what it parses of them.
+Each filter is called once per table cell: a locale's patterns are compiled once
+(``_style``) into plain ``%``-formatting of the fields they use (Babel's own formatter, a
+tenth of the speed, serves the fields not listed in ``FIELDS``), and the request's locale and
+time zone are looked up once per request (``_current``).
 """
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import get_month_names, get_period_names, parse_pattern
 from babel.numbers import (
     format_currency,
     format_decimal,
     format_percent,
     get_currency_symbol,
 )
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
@@ -30,13 +34,44 @@ DEFAULT_CURRENCY = "TRY"
 EMPTY = "—"
 
 
+# The date fields the fast path knows, as Babel formats them: value, month names, periods.
+FIELDS: dict[str, Callable[[Any, dict, dict], str]] = {
+    "y": lambda v, months, periods: str(v.year),
+    "yyyy": lambda v, months, periods: f"{v.year:04d}",
+    "M": lambda v, months, periods: str(v.month),
+    "MM": lambda v, months, periods: f"{v.month:02d}",
+    "MMM": lambda v, months, periods: months[v.month],
+    "d": lambda v, months, periods: str(v.day),
+    "dd": lambda v, months, periods: f"{v.day:02d}",
+    "H": lambda v, months, periods: str(v.hour),
+    "HH": lambda v, months, periods: f"{v.hour:02d}",
+    "h": lambda v, months, periods: str(v.hour % 12 or 12),
+    "hh": lambda v, months, periods: f"{v.hour % 12 or 12:02d}",
+    "mm": lambda v, months, periods: f"{v.minute:02d}",
+    "a": lambda v, months, periods: periods["pm" if v.hour >= 12 else "am"],
+}
+
+
+def compile_pattern(pattern: str, locale: Locale) -> Callable[[date], str]:
+    """A function that formats a date or (local) datetime as Babel's ``format_datetime``
+    would with ``pattern``; plain %-formatting when every field is in ``FIELDS``."""
+    parsed = parse_pattern(pattern)
+    fields = sorted(set(re.findall(r"%\((\w+)\)s", parsed.format)))
+    if not all(field in FIELDS for field in fields):
+        return lambda value: parsed.apply(value, locale)
+    months = dict(get_month_names("abbreviated", "format", locale))
+    periods = dict(get_period_names("abbreviated", "format", locale))
+    text, getters = parsed.format, [(field, FIELDS[field]) for field in fields]
+    return lambda value: text % {field: get(value, months, periods) for field, get in getters}
+
+
 @dataclass(frozen=True)
 class Style:
-    """A locale's patterns: a moment to the minute, a day."""
+    """A locale's formats: a moment to the minute, a day, a percentage."""
 
     locale: Locale
-    moment: str
-    day: str
+    moment: Callable[[datetime], str]
+    day: Callable[[date], str]
     percent: str  # the locale's percent pattern with one decimal place
 
 
@@ -47,11 +82,21 @@ def _style(identifier: str) -> Style:
     time = locale.time_formats["short"].pattern
     moment = locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
     percent = re.sub(r"0(?=[^0#]*$)", "0.0", locale.percent_formats[None].pattern, count=1)
-    return Style(locale, moment, day, percent)
+    return Style(locale, compile_pattern(moment, locale), compile_pattern(day, locale), percent)
 
 
-def _current() -> Style:
-    return _style(str(get_locale() or "en"))
+@lru_cache(maxsize=64)
+def _zone(name: str) -> tzinfo:
+    return ZoneInfo(name)
+
+
+def _current() -> tuple[Style, tzinfo]:
+    """This request's formats and time zone, looked up once per request."""
+    found = g.get("_formats")
+    if found is None:
+        zone = get_timezone()
+        found = g._formats = (_style(str(get_locale() or "en")), _zone(str(zone)))
+    return found
 
 
 def when(value: datetime | None) -> str:
@@ -63,8 +108,8 @@ def when(value: datetime | None) -> str:
         value = value.replace(tzinfo=UTC)
     if not has_request_context():
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    style = _current()
-    return format_datetime(value, style.moment, tzinfo=get_timezone(), locale=style.locale)
+    style, zone = _current()
+    return style.moment(value.astimezone(zone))
 
 
 def day(value: date | datetime | None) -> str:
@@ -74,11 +119,11 @@ def day(value: date | datetime | None) -> str:
         return EMPTY
     if not has_request_context():
         return value.strftime("%Y-%m-%d")
+    style, zone = _current()
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        value = aware.astimezone(get_timezone()).date()
-    style = _current()
-    return format_date(value, style.day, locale=style.locale)
+        value = aware.astimezone(zone).date()
+    return style.day(value)
 
 
 def number(value: int | float | Decimal | None) -> str:
@@ -87,7 +132,7 @@ def number(value: int | float | Decimal | None) -> str:
         return EMPTY
     if not has_request_context():
         return str(value)
-    return format_decimal(value, locale=_current().locale)
+    return format_decimal(value, locale=_current()[0].locale)
 
 
 def percent(share: float | None) -> str:
@@ -96,7 +141,7 @@ def percent(share: float | None) -> str:
         return EMPTY
     if not has_request_context():
         return f"{share * 100:.1f}%"
-    style = _current()
+    style = _current()[0]
     return format_percent(share, style.percent, locale=style.locale)
 
 
@@ -108,7 +153,7 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     currency = currency or DEFAULT_CURRENCY
     if not has_request_context():
         return f"{amount:.2f} {currency}"
-    locale = _current().locale
+    locale = _current()[0].locale
     return _spaced(format_currency(amount, currency, locale=locale), _symbol(currency, locale))
 
 

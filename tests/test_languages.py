@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date, format_datetime
 from babel.messages.frontend import CommandLineInterface
 from sqlalchemy import select
 
@@ -243,3 +244,23 @@ def test_the_order_import_reads_a_currency(runner, channel, tmp_path):
     assert result.exit_code == 0, result.output
     found = dict(db.session.execute(select(Order.number, Order.currency)).all())
     assert found == {"C-1": "USD", "C-2": "TRY"}
+
+
+@pytest.mark.parametrize("language", ["en", "tr"])
+def test_the_fast_date_formats_match_babels(language):
+    """formatting compiles a locale's patterns into plain %-formatting: the very text
+    Babel's formatter gives, for every month and hour."""
+    style = formatting._style(language)
+    day_pattern = style.locale.date_formats["medium"].pattern
+    moment_pattern = (
+        style.locale.datetime_formats["medium"]
+        .replace("{1}", day_pattern)
+        .replace("{0}", style.locale.time_formats["short"].pattern)
+    )
+    for month in range(1, 13):
+        for hour in (0, 1, 11, 12, 13, 23):
+            moment = datetime(2026, month, 9 + month, hour, 7)
+            assert style.moment(moment) == format_datetime(moment, moment_pattern, locale=language)
+            assert style.day(moment.date()) == format_date(
+                moment.date(), day_pattern, locale=language
+            )

@@ -47,6 +47,7 @@ def apply_now(language: str | None = None, timezone: str | None = None) -> None:
     """Speak ``language`` in ``timezone`` for the rest of this request (the user just chose
     them: the confirmation is in the new language)."""
     g.i18n_settings = {"language": language, "timezone": timezone}
+    g.pop("_formats", None)  # backoffice.formatting's, of this request
     refresh()
 
 
