@@ -264,3 +264,11 @@ def test_the_fast_date_formats_match_babels(language):
             assert style.day(moment.date()) == format_date(
                 moment.date(), day_pattern, locale=language
             )
+
+
+def test_the_api_reference_page_follows_the_reader_but_its_schema_does_not(admin_client):
+    turkish = {"Accept-Language": "tr"}
+    page = html(admin_client.get("/api/v1/docs/", headers=turkish))
+    assert '<html lang="tr">' in page and "İçindekiler" in page  # the page: the reader's
+    schema = admin_client.get("/api/v1/schema/", headers=turkish)
+    assert schema.get_data() == admin_client.get("/api/v1/schema/").get_data()
