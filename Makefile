@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 FLASK := BACKOFFICE_ENV=development $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test check lint install chromium translations
+.PHONY: run test check lint install chromium translations messages
 
 ## Set up, migrate, load demo data (idempotent), start a job worker and serve on http://127.0.0.1:5000.
 run: $(STAMP) .env translations
@@ -36,7 +36,22 @@ install: $(STAMP) .env translations
 # ignores: the build makes them, never a hand step.
 translations: $(STAMP)
 	@if ls backoffice/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d backoffice/translations; fi
+	  $(BIN)/pybabel --quiet compile -d backoffice/translations; fi
+
+# After marking or changing strings: extract them all (Python and templates) into
+# messages.pot and merge it into the tr and en catalogs; then translate the new or fuzzy tr
+# entries in backoffice/translations/tr/LC_MESSAGES/messages.po (tests/test_catalogs.py
+# fails until every one is done) and commit the .pot and both .po files.
+I18N := backoffice/translations
+messages: $(STAMP)
+	$(BIN)/pybabel --quiet extract -F $(I18N)/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --add-location=file --sort-output --omit-header -o $(I18N)/messages.pot .
+	@for lang in tr en; do \
+	  if [ -f $(I18N)/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel --quiet update -i $(I18N)/messages.pot -d $(I18N) -l $$lang --no-wrap \
+	      --ignore-obsolete --ignore-pot-creation-date; \
+	  else $(BIN)/pybabel --quiet init -i $(I18N)/messages.pot -d $(I18N) -l $$lang --no-wrap; fi; \
+	done
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -3,6 +3,7 @@
 import logging
 
 from flask import Flask, current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,16 +24,32 @@ log = logging.getLogger(__name__)
 log.addFilter(PERSONAL_DATA)
 
 ADVICE = {
-    400: "The request could not be understood. Go back, check what you entered and try again.",
-    403: "Your role does not allow this. Ask a supervisor if you need it done.",
-    404: "There is nothing at this address. Check the link, or search for the customer.",
-    405: "This address does not accept that kind of request.",
-    413: "What you sent is larger than this site accepts. Shorten it and try again.",
-    429: "Too many attempts. Wait a minute, then try again.",
-    500: "Something went wrong on our side. Try again; if it keeps happening, "
-    "tell support the request id below.",
-    503: "The database is busy or out of reach right now. Wait a few seconds, then try again; "
-    "nothing was saved by this attempt.",
+    400: _l("The request could not be understood. Go back, check what you entered and try again."),
+    403: _l("Your role does not allow this. Ask a supervisor if you need it done."),
+    404: _l("There is nothing at this address. Check the link, or search for the customer."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What you sent is larger than this site accepts. Shorten it and try again."),
+    429: _l("Too many attempts. Wait a minute, then try again."),
+    500: _l(
+        "Something went wrong on our side. Try again; if it keeps happening, "
+        "tell support the request id below."
+    ),
+    503: _l(
+        "The database is busy or out of reach right now. Wait a few seconds, then try again; "
+        "nothing was saved by this attempt."
+    ),
+}
+# The error pages' titles (Werkzeug's names are English only).
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Sign-in required"),
+    403: _l("Forbidden"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    413: _l("Request too large"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+    503: _l("Service unavailable"),
 }
 
 
@@ -43,10 +60,10 @@ def wants_json() -> bool:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        message = (
+        message = _l(
             "Your form expired or was sent from another page. Reload the page and submit it again."
         )
-        return _render(400, "Form expired", message)
+        return _render(400, _l("Form expired"), message)
 
     @app.errorhandler(SecurityError)
     def _untrusted_host(error: SecurityError):
@@ -64,7 +81,8 @@ def register_error_handlers(app: Flask) -> None:
             from backoffice.api.errors import json_http_error
 
             return json_http_error(error)
-        return _render(error.code or 500, error.name, _advice(error))
+        code = error.code or 500
+        return _render(code, TITLES.get(code, error.name), _advice(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -74,7 +92,7 @@ def register_error_handlers(app: Flask) -> None:
             from backoffice.api.errors import json_http_error
 
             return json_http_error(InternalServerError())
-        return _render(500, "Server error", ADVICE[500])
+        return _render(500, TITLES[500], ADVICE[500])
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(error: SQLAlchemyError):
@@ -99,7 +117,7 @@ def _unavailable(error: SQLAlchemyError):
 
         return json_http_error(ServiceUnavailable(retry_after=retry_after))
     _user_or_no_one()
-    body, status = _render(503, "Service unavailable", ADVICE[503])
+    body, status = _render(503, TITLES[503], ADVICE[503])
     return body, status, {"Retry-After": str(retry_after)}
 
 
@@ -120,7 +138,7 @@ def _advice(error: HTTPException) -> str:
     return ADVICE.get(error.code or 500, error.description or "")
 
 
-def _render(status: int, title: str, message: str):
+def _render(status: int, title: object, message: object):
     return (
         render_template("error.html", status=status, title=title, message=message),
         status,

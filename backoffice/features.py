@@ -18,6 +18,7 @@ FEATURES = (
     "privacy",
     "savedviews",
     "main",
+    "i18n",
 )
 # Features whose API module is named otherwise (``api/auth.py`` is the API's token check).
 API_MODULES = {"auth": "login"}

@@ -4,6 +4,7 @@ import os
 import re
 
 from flask import Flask, abort, g, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -41,7 +42,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     jobs_queue.configure(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -147,10 +148,11 @@ def _has_null_character(req) -> bool:
 def register_template_helpers(app: Flask) -> None:
     from backoffice import formatting, listlinks
     from backoffice.api import docpage
-    from backoffice.auth.access import can
+    from backoffice.auth.access import can, role_name
 
     listlinks.register(app)
     docpage.register(app)
     app.jinja_env.filters.update(formatting.TEMPLATE_FILTERS)
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["role_name"] = role_name

@@ -21,7 +21,9 @@ ACCESS: dict[str, dict[str, str]] = {
     "static": {"GET": PUBLIC, "OPTIONS": PUBLIC},
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": "agent"},
-    "auth.account": {"GET": "agent"},
+    "auth.account": {"GET": "agent", "POST": "agent"},
+    # The header's language switch: signed out too (the sign-in page), CSRF-protected.
+    "i18n.language": {"POST": PUBLIC},
     "main.index": {"GET": "agent"},
     "customers.list": {"GET": "agent"},
     "customers.search": {"GET": "agent"},

@@ -24,6 +24,7 @@ def test_posting_a_new_order_creates_it_and_its_customer(api, channel):
         "amount": "149.90",
         "discount_amount": "10.00",
         "refund_amount": "0.00",
+        "currency": "TRY",
         "created_date": "2024-03-01T10:00:00Z",
         "modified_date": body["modified_date"],
         "customer": customer.id,

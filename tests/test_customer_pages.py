@@ -350,8 +350,9 @@ def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client,
         make_order(customer, f"ORD-{n:02d}", days_ago=n, amount="10.50", refund_amount=Decimal(1))
     html = text(agent_client.get(f"/customers/{customer.id}/"))
     assert "Ada Lovelace" in html and "ada@example.com" in html and "Test Market" in html
-    assert "<dt>Orders</dt><dd>12</dd>" in html and "<dt>Amount</dt><dd>126.00</dd>" in html
-    assert "<dt>Refunds</dt><dd>12.00</dd>" in html
+    assert "<dt>Orders</dt><dd>12</dd>" in html
+    assert "<dt>Amount</dt><dd>TRY\u00a0126.00</dd>" in html
+    assert "<dt>Refunds</dt><dd>TRY\u00a012.00</dd>" in html
     assert html.index("ORD-00") < html.index("ORD-01") and "ORD-10" not in html
     assert f'href="/customers/{customer.id}/?orders_page=2"' in html
     second = text(agent_client.get(f"/customers/{customer.id}/?orders_page=2"))

@@ -51,7 +51,7 @@ def test_the_home_page_shows_the_whole_base(agent_client, shop):
     channel = shop["channel"]
     assert f'href="/customers/?email_allowed=true&channel={channel.id}"' in unescape(html)
     # of the channel's 3 customers (the buyer too), 2 allow email and 1 SMS
-    assert "66.7 %" in html and "33.3 %" in html
+    assert "66.7%" in html and "33.3%" in html
     assert html.count("<svg") >= 4 and html.count("<details") == 4
 
 

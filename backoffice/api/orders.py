@@ -94,6 +94,7 @@ def order_json(order: Order) -> dict[str, Any]:
         "amount": render_decimal(order.amount),
         "discount_amount": render_decimal(order.discount_amount),
         "refund_amount": render_decimal(order.refund_amount),
+        "currency": order.currency,
         "created_date": render_datetime(order.created_date),
         "modified_date": render_datetime(order.modified_date),
         "customer": order.customer_id,

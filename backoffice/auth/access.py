@@ -4,9 +4,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from backoffice.auth.models import ROLE_RANK
+
+ROLE_NAMES = {"agent": _l("agent"), "supervisor": _l("supervisor"), "admin": _l("admin")}
 
 
 def role_required(role: str) -> Callable:
@@ -30,3 +33,8 @@ def role_required(role: str) -> Callable:
 
 def can(role: str) -> bool:
     return bool(current_user.is_authenticated and current_user.has_role(role))
+
+
+def role_name(role: str) -> str:
+    """A role as the page's language names it."""
+    return str(ROLE_NAMES.get(role, role))

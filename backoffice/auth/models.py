@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(32), default=_new_session_nonce)
     created_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The pages' language ("en", "tr") and time zone (an IANA name); None: the default.
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
 
@@ -70,6 +73,8 @@ class Staff(UserMixin):
     email: str
     role: str
     session_nonce: str
+    language: str | None = None
+    timezone: str | None = None
 
     def has_role(self, role: str) -> bool:
         return outranks(self.role, role)

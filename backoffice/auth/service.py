@@ -66,6 +66,17 @@ def end_all_sessions(user_id: int) -> None:
     db.session.commit()
 
 
+def set_preferences(user_id: int, **values: str | None) -> None:
+    """Store the user's ``language`` and/or ``timezone`` (checked by the caller's form)."""
+    unknown = set(values) - {"language", "timezone"}
+    if unknown:
+        raise ValueError(f"not a preference: {', '.join(sorted(unknown))}")
+    user = db.session.get_one(User, user_id)
+    for name, value in values.items():
+        setattr(user, name, value)
+    db.session.commit()
+
+
 def issue_token(user: User) -> str:
     """Create a token for ``user`` and return its key; only the key's hash is stored."""
     key = ApiToken.generate_key()
@@ -121,7 +132,14 @@ def token_uses(user_id: int) -> list[TokenUse]:
 
 # Built once, of table columns: a Core statement skips the ORM's work on every request.
 USERS, TOKENS = User.__table__, ApiToken.__table__
-STAFF_COLUMNS = (USERS.c.id, USERS.c.email, USERS.c.role, USERS.c.session_nonce)
+STAFF_COLUMNS = (
+    USERS.c.id,
+    USERS.c.email,
+    USERS.c.role,
+    USERS.c.session_nonce,
+    USERS.c.language,
+    USERS.c.timezone,
+)
 SESSION_USER = select(*STAFF_COLUMNS).where(
     USERS.c.id == bindparam("user_id"), USERS.c.is_active.is_(True)
 )

@@ -11,14 +11,18 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from backoffice import i18n
 from backoffice.auth import service
 from backoffice.auth.access import role_required
-from backoffice.auth.forms import LoginForm
+from backoffice.auth.forms import LoginForm, SettingsForm
 from backoffice.auth.models import Staff
 from backoffice.auth.throttle import throttled
 from backoffice.extensions import login_manager
+from backoffice.i18n import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE
 from backoffice.types import MAX_ID
 
 bp = Blueprint("auth", __name__)
@@ -60,7 +64,7 @@ def login():
             login_user(user, remember=form.remember.data)
             service.record_login(user)
             return redirect(safe_next(request.args.get("next")))
-        form.form_errors.append("Email or password is incorrect, or the account is disabled.")
+        form.form_errors.append(_("Email or password is incorrect, or the account is disabled."))
     return render_template("auth/login.html", form=form)
 
 
@@ -70,12 +74,34 @@ def logout():
     service.end_all_sessions(current_user.id)
     logout_user()
     session.clear()
-    flash("You have been signed out.", "info")
+    flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
-@bp.get("/account", endpoint="account")
+@bp.route("/account", methods=["GET", "POST"], endpoint="account")
 @role_required("agent")
 def account():
-    """Who I am, and my API tokens: when each was last used, and when it expires."""
-    return render_template("auth/account.html", tokens=service.token_uses(current_user.id))
+    """Who I am, my language and time zone, and my API tokens: when each was last used, and
+    when it expires."""
+    form = SettingsForm(
+        data={
+            "language": current_user.language or get_locale_name(),
+            "timezone": current_user.timezone or DEFAULT_TIMEZONE,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        service.set_preferences(
+            current_user.id, language=form.language.data, timezone=form.timezone.data
+        )
+        i18n.apply_now(form.language.data, form.timezone.data)  # the message in it already
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html", form=form, tokens=service.token_uses(current_user.id)
+    )
+
+
+def get_locale_name() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)

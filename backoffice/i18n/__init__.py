@@ -1,29 +1,92 @@
 """Languages: Flask-Babel, the catalogs in ``backoffice/translations`` (tr, en).
 
-The locale comes from the browser's ``Accept-Language`` among ``LANGUAGES`` (default English);
-the time zone is ``DEFAULT_TIMEZONE``. The JSON API never reads either.
+The locale is the signed-in user's choice (``users.language``), else the ``language`` cookie
+the header's switch sets (signed-out pages), else the browser's ``Accept-Language`` among
+``LANGUAGES``, else English. The time zone is the user's (``users.timezone``), else
+``DEFAULT_TIMEZONE``. The JSON API never reads either: everything under /api/ but its HTML
+documentation page is English, whatever the request says.
 """
 
-from flask import Flask, request
-from flask_babel import Babel
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, get_locale, refresh
+from flask_login import current_user
 
 from backoffice.config import ROOT
 
 LANGUAGES = ("en", "tr")
+# Each language named in itself, for the switch.
+LANGUAGE_NAMES = {"en": "English", "tr": "Türkçe"}
+DEFAULT_LANGUAGE = "en"
 DEFAULT_TIMEZONE = "Europe/Istanbul"
+COOKIE = "language"
 TRANSLATIONS = ROOT / "backoffice" / "translations"
+# The API's one HTML page follows the reader's language; its JSON never does.
+API_PAGES = frozenset({"api.docs"})
 
 babel = Babel()
 
 
+@lru_cache(maxsize=1)
+def timezones() -> frozenset[str]:
+    """The IANA time zone names this system knows."""
+    return frozenset(available_timezones())
+
+
+def is_timezone(name: str) -> bool:
+    return name in timezones()
+
+
+def is_machine_request() -> bool:
+    return request.path.startswith("/api/") and request.endpoint not in API_PAGES
+
+
+def apply_now(language: str | None = None, timezone: str | None = None) -> None:
+    """Speak ``language`` in ``timezone`` for the rest of this request (the user just chose
+    them: the confirmation is in the new language)."""
+    g.i18n_settings = {"language": language, "timezone": timezone}
+    g.pop("_formats", None)  # backoffice.formatting's, of this request
+    refresh()
+
+
+def _user_setting(name: str) -> str | None:
+    chosen = g.get("i18n_settings", {}).get(name)
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated:
+        return getattr(current_user, name, None)
+    return None
+
+
 def select_locale() -> str:
-    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+    if not has_request_context() or is_machine_request():
+        return DEFAULT_LANGUAGE
+    for choice in (_user_setting("language"), request.cookies.get(COOKIE)):
+        if choice in LANGUAGES:
+            return choice
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def select_timezone() -> str:
-    return DEFAULT_TIMEZONE
+    if not has_request_context() or is_machine_request():
+        return DEFAULT_TIMEZONE
+    chosen = _user_setting("timezone")
+    return chosen if chosen and is_timezone(chosen) else DEFAULT_TIMEZONE
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    # WTForms' own messages ("This field is required.") in the page's language.
+    app.config.setdefault("WTF_I18N_ENABLED", True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # {% trans %} blocks with their whitespace collapsed, as babel.cfg extracts them.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_language"] = current_language
+
+
+def current_language() -> str:
+    """The page's language code, for ``<html lang>`` and the switch."""
+    return str(get_locale() or DEFAULT_LANGUAGE)

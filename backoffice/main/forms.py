@@ -1,12 +1,18 @@
 """The dashboard's channel picker: a GET form, so a chosen channel is a link."""
 
+from flask_babel import lazy_gettext as _l
+from flask_wtf.i18n import translations
 from wtforms import Form, SelectField
 
-ALL_CHANNELS = "All channels"
+ALL_CHANNELS = _l("All channels")
 
 
 class ChannelPickerForm(Form):
-    channel = SelectField("Channel", choices=[], default="")
+    channel = SelectField(_l("Channel"), choices=[], default="")
+
+    class Meta:
+        def get_translations(self, form):
+            return translations  # WTForms' own messages in the page's language (Flask-WTF's)
 
     def __init__(self, formdata, channels) -> None:
         super().__init__(formdata)

@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import g, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from backoffice import formatting
 from backoffice.customers.declaration import label
 from backoffice.listlinks import query_url
 from backoffice.main.charts import Bar, Chart, bar_chart
@@ -24,19 +26,20 @@ class Figure:
 
 
 def count(value: int) -> str:
-    return f"{value:,}"
+    return formatting.number(value)
 
 
 def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    """A week's order amount; the roll-ups sum amounts in the default currency's terms."""
+    return formatting.money(value, formatting.DEFAULT_CURRENCY)
 
 
 def percent(share: float) -> str:
-    return f"{share * 100:.1f} %"
+    return formatting.percent(share)
 
 
 def week_label(week: WeekFigures) -> str:
-    return week.start.isoformat()
+    return formatting.day(week.start)
 
 
 def list_url(channel_id: int | None, **filters: Any) -> str:
@@ -52,10 +55,10 @@ def list_url(channel_id: int | None, **filters: Any) -> str:
 def totals(board: Dashboard) -> list[Figure]:
     shown, channel = board.shown, board.channel_id
     return [
-        Figure("Customers", count(shown.total), list_url(channel)),
-        Figure("Active", count(shown.active), list_url(channel, is_active="true")),
+        Figure(_l("Customers"), count(shown.total), list_url(channel)),
+        Figure(_l("Active"), count(shown.active), list_url(channel, is_active="true")),
         # No filter selects the anonymized customers: the figure opens no list.
-        Figure("Anonymized", count(shown.anonymized), None),
+        Figure(_l("Anonymized"), count(shown.anonymized), None),
     ]
 
 

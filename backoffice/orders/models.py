@@ -26,6 +26,8 @@ class Order(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     discount_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     refund_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    # ISO 4217, of all three amounts.
+    currency: Mapped[str] = mapped_column(String(3), default="TRY", server_default="TRY")
     status: Mapped[str] = mapped_column(String(32), default="new")
     created_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -84,6 +84,28 @@ def _check_precision(number: Decimal) -> None:
         )
 
 
+class CurrencyField(Field):
+    """An ISO 4217 code of three letters (``TRY``, ``EUR``); lower case is taken as upper."""
+
+    def parse(self, value: Any) -> Any:
+        text = super().parse(value)
+        if text is None:
+            return None
+        code = text.upper()
+        if not _CURRENCY.fullmatch(code):
+            raise FieldError("Enter a three-letter ISO 4217 currency code, such as TRY.")
+        return code
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = {"type": "string", "pattern": "^[A-Z]{3}$", "example": "TRY"}
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
 class CachedEmailField(Field):
     """An email field that remembers its verdicts: a bulk import sees each buyer many times."""
 
@@ -129,13 +151,27 @@ ORDER_FIELDS: dict[str, Field] = {
         _money("amount", required=True),
         _money("discount_amount", description="0.00 when left out of a new order."),
         _money("refund_amount", description="0.00 when left out of a new order."),
+        CurrencyField(
+            "currency",
+            "char",
+            max_length=3,
+            allow_blank=False,
+            description="ISO 4217 code of the amounts; TRY when left out of a new order.",
+        ),
         Field("created_date", "datetime", description="Now when left out of a new order."),
         Field("modified_date", "datetime", read_only=True),
         Field("customer", "pk", required=True, description="The buyer: a customer object."),
     )
 }
 # What may change when a known order is ingested again.
-ORDER_WRITABLE = ("customer_id", "status", "amount", "discount_amount", "refund_amount")
+ORDER_WRITABLE = (
+    "customer_id",
+    "status",
+    "amount",
+    "discount_amount",
+    "refund_amount",
+    "currency",
+)
 
 
 @dataclass(frozen=True)

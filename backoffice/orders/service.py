@@ -25,7 +25,11 @@ from backoffice.orders.schema import ORDER_WRITABLE, OrderPayload, parse_order_p
 from backoffice.types import utcnow
 
 OBJECT_TYPE = "order"
-DEFAULTS = {"discount_amount": Decimal("0.00"), "refund_amount": Decimal("0.00")}
+DEFAULTS = {
+    "discount_amount": Decimal("0.00"),
+    "refund_amount": Decimal("0.00"),
+    "currency": "TRY",
+}
 RETRIES = 8
 T = TypeVar("T")
 Line = tuple[OrderPayload, str | None]  # a payload, the digest of its import line (or None)
