@@ -3,14 +3,16 @@
 import json
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from backoffice.customers.declaration import label as field_label
 
 ACTION_LABELS = {
-    "create": "Created",
-    "update": "Updated",
-    "consent": "Consents changed",
-    "anonymize": "Anonymized",
-    "export": "Exported",
+    "create": _l("Created"),
+    "update": _l("Updated"),
+    "consent": _l("Consents changed"),
+    "anonymize": _l("Anonymized"),
+    "export": _l("Exported"),
 }
 
 
@@ -18,7 +20,7 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value or {}, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def action_label(action: str) -> str:
+def action_label(action: str) -> Any:
     return ACTION_LABELS.get(action, action)
 
 

@@ -4,7 +4,7 @@ The locale comes from the browser's ``Accept-Language`` among ``LANGUAGES`` (def
 the time zone is ``DEFAULT_TIMEZONE``. The JSON API never reads either.
 """
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel
 
 from backoffice.config import ROOT
@@ -17,6 +17,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a command, a worker, a test's app context: English
+        return LANGUAGES[0]
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 
