@@ -5,6 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from backoffice.apitext import shown
 from backoffice.customers.declaration import label as field_label
 
 ACTION_LABELS = {
@@ -28,4 +29,5 @@ TEMPLATE_FILTERS = {
     "pretty_json": pretty_json,
     "field_label": field_label,
     "action_label": action_label,
+    "translated": shown,  # an engine's (English) message in the page's language
 }

@@ -3,6 +3,7 @@ the access package, and the "did we erase this person?" lookup. Supervisors and 
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -22,6 +23,23 @@ PAGE_SIZE = 50
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(privacy_due_this_week=service.due_this_week)
 )
+# How a request's kind and status read on the pages (the stored values stay the API's).
+KIND_WORDS = {
+    "access": _l("access"),
+    "erasure": _l("erasure"),
+    "consent_withdrawal": _l("consent withdrawal"),
+}
+STATUS_WORDS = {"open": _l("open"), "done": _l("done"), "rejected": _l("rejected")}
+
+
+@bp.app_template_filter("privacy_kind_label")
+def kind_label(kind: str) -> str:
+    return str(KIND_WORDS.get(kind, kind.replace("_", " ")))
+
+
+@bp.app_template_filter("privacy_status_label")
+def status_label(status: str) -> str:
+    return str(STATUS_WORDS.get(status, status))
 
 
 @bp.route("/", methods=["GET"], endpoint="list")
