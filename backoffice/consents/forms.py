@@ -43,7 +43,7 @@ class BulkConsentForm(FlaskForm):
             raise ValidationError(_("Select at least one customer, or choose all matching."))
         if len(field.data or ()) > MAX_SELECTED:
             raise ValidationError(
-                _("Select at most %(num)s rows, or choose all matching.", num=f"{MAX_SELECTED:,}")
+                _("Select at most %(num)s rows, or choose all matching.", num="{:,}".format(MAX_SELECTED))
             )
 
     def target(self) -> dict[str, bool]:
