@@ -57,7 +57,7 @@ def test_filter_errors_and_chips_are_turkish_on_the_page_english_in_the_api(
 
 def test_detail_and_consents_pages_in_turkish(agent_client, ayse):
     page = html(agent_client.get(f"/customers/{ayse.id}/", headers=TR))
-    assert "Düzenle</a>" in page and "<h2 id=\"profile-title\">Profil</h2>" in page
+    assert "Düzenle</a>" in page and '<h2 id="profile-title">Profil</h2>' in page
     assert "<dt>Doğum tarihi</dt>" in page and "Henüz sipariş yok." in page
     assert "İletişim izinlerini kaydet" in page
     consents = html(agent_client.get(f"/customers/{ayse.id}/consents", headers=TR))

@@ -17,6 +17,7 @@ from backoffice.customers.forms import CheckboxesField
 CONSENT_CHOICES = [SelectChoice(name, label(name)) for name in CONSENT_FIELDS]
 # Rows a person can tick: a few pages' worth; more is "all matching".
 MAX_SELECTED = 1000
+MAX_SHOWN = f"{MAX_SELECTED:,}"
 
 
 class BulkConsentForm(FlaskForm):
@@ -43,7 +44,7 @@ class BulkConsentForm(FlaskForm):
             raise ValidationError(_("Select at least one customer, or choose all matching."))
         if len(field.data or ()) > MAX_SELECTED:
             raise ValidationError(
-                _("Select at most %(num)s rows, or choose all matching.", num="{:,}".format(MAX_SELECTED))
+                _("Select at most %(num)s rows, or choose all matching.", num=MAX_SHOWN)
             )
 
     def target(self) -> dict[str, bool]:
