@@ -36,7 +36,7 @@ install: $(STAMP) .env translations
 # ignores: the build makes them, never a hand step.
 translations: $(STAMP)
 	@if ls backoffice/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d backoffice/translations; fi
+	  $(BIN)/pybabel -q compile -d backoffice/translations; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
