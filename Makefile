@@ -44,7 +44,7 @@ translations: $(STAMP)
 # fails until every one is done) and commit the .pot and both .po files.
 I18N := backoffice/translations
 messages: $(STAMP)
-	$(BIN)/pybabel --quiet extract -F $(I18N)/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel --quiet extract -F $(I18N)/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 \
 	  --add-location=file --sort-output --omit-header -o $(I18N)/messages.pot .
 	@for lang in tr en; do \
 	  if [ -f $(I18N)/$$lang/LC_MESSAGES/messages.po ]; then \

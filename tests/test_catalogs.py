@@ -32,7 +32,16 @@ LANGUAGES = ("tr", "en")
 # Text that is the same in every language: the brand, and what shows verbatim.
 IGNORED_TEXT = {"Backoffice"}
 LETTER = re.compile(r"[^\W\d_]")
-GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "_l", "lazy_gettext"}
+GETTEXT = {
+    "_",
+    "gettext",
+    "ngettext",
+    "pgettext",
+    "npgettext",
+    "_l",
+    "lazy_gettext",
+    "lazy_pgettext",
+}
 TEXT_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "label", "aria-roledescription"}
 # Elements whose content is code or script, never prose.
 VERBATIM = {"code", "kbd", "samp", "pre", "script", "style"}
@@ -132,6 +141,10 @@ def _macro_parameters(env: Environment) -> dict[str, list[str]]:
     return found
 
 
+# Filters whose argument is a key they word in the current language (a field name).
+KEY_FILTERS = frozenset({"field_label"})
+
+
 def _printed_literals(node: nodes.Node) -> list[str]:
     """The literal strings an output expression prints (through conditions, ``~`` and
     filters), leaving gettext calls alone."""
@@ -142,7 +155,8 @@ def _printed_literals(node: nodes.Node) -> list[str]:
     if isinstance(node, nodes.Concat):
         return [text for child in node.nodes for text in _printed_literals(child)]
     if isinstance(node, nodes.Filter) and node.node is not None:
-        return _printed_literals(node.node)
+        # A filter that looks a key up in translated labels prints no literal of its own.
+        return [] if node.name in KEY_FILTERS else _printed_literals(node.node)
     return []
 
 
@@ -345,6 +359,8 @@ def extracted(tmp_path_factory):
             "lazy_gettext",
             "-k",
             "lazy_ngettext:1,2",
+            "-k",
+            "lazy_pgettext:1c,2",
             "--omit-header",
             "-o",
             str(out),

@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField
@@ -15,32 +17,35 @@ from backoffice.customers.forms import CheckboxesField
 CONSENT_CHOICES = [SelectChoice(name, label(name)) for name in CONSENT_FIELDS]
 # Rows a person can tick: a few pages' worth; more is "all matching".
 MAX_SELECTED = 1000
+MAX_SHOWN = f"{MAX_SELECTED:,}"
 
 
 class BulkConsentForm(FlaskForm):
-    consent = SelectField("Consent", choices=CONSENT_CHOICES, validators=[InputRequired()])
+    consent = SelectField(_l("Consent"), choices=CONSENT_CHOICES, validators=[InputRequired()])
     value = RadioField(
-        "Change",
-        choices=[SelectChoice("false", "Withdraw"), SelectChoice("true", "Allow")],
-        validators=[InputRequired(message="Choose withdraw or allow.")],
+        _l("Change"),
+        choices=[SelectChoice("false", _l("Withdraw")), SelectChoice("true", _l("Allow"))],
+        validators=[InputRequired(message=_l("Choose withdraw or allow."))],
     )
     scope = RadioField(
-        "Customers",
+        _l("Customers"),
         choices=[
-            SelectChoice("selected", "The selected rows"),
-            SelectChoice("all", "All customers matching the filters"),
+            SelectChoice("selected", _l("The selected rows")),
+            SelectChoice("all", _l("All customers matching the filters")),
         ],
         default="selected",
         validators=[InputRequired()],
     )
-    ids = SelectMultipleField("Selected customers", coerce=int, validate_choice=False)
+    ids = SelectMultipleField(_l("Selected customers"), coerce=int, validate_choice=False)
     query = HiddenField(validators=[Length(max=4000)])
 
     def validate_ids(self, field: SelectMultipleField) -> None:
         if self.scope.data == "selected" and not field.data:
-            raise ValidationError("Select at least one customer, or choose all matching.")
+            raise ValidationError(_("Select at least one customer, or choose all matching."))
         if len(field.data or ()) > MAX_SELECTED:
-            raise ValidationError(f"Select at most {MAX_SELECTED:,} rows, or choose all matching.")
+            raise ValidationError(
+                _("Select at most %(num)s rows, or choose all matching.", num=MAX_SHOWN)
+            )
 
     def target(self) -> dict[str, bool]:
         return {self.consent.data: self.value.data == "true"}
@@ -54,16 +59,16 @@ class BulkConsentForm(FlaskForm):
 
 class OptOutForm(FlaskForm):
     file = FileField(
-        "File of emails or phone numbers",
-        validators=[FileRequired(message="Choose a file to upload.")],
-        description="CSV with an email and/or phone column, or one email or phone per line.",
+        _l("File of emails or phone numbers"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+        description=_l("CSV with an email and/or phone column, or one email or phone per line."),
     )
     consents = CheckboxesField(
-        "Consents to withdraw",
+        _l("Consents to withdraw"),
         choices=CONSENT_CHOICES,
-        validators=[InputRequired(message="Choose at least one consent to withdraw.")],
+        validators=[InputRequired(message=_l("Choose at least one consent to withdraw."))],
     )
-    channels = CheckboxesField("Only these channels (none ticked: every channel)", coerce=int)
+    channels = CheckboxesField(_l("Only these channels (none ticked: every channel)"), coerce=int)
 
     layout = (("", ("file", "consents", "channels")),)
 

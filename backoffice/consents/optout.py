@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from sqlalchemy import false, select, union_all
 
+from backoffice.apitext import N_, Text
 from backoffice.consents.bulk import job_context
 from backoffice.customers.consents import Counts, apply_consents, check_target, needs_change
 from backoffice.customers.models import Customer
@@ -40,7 +41,8 @@ class Line(NamedTuple):
 
 
 class OptOutFileError(ValueError):
-    """The file cannot be read as an opt-out list at all (the form says why)."""
+    """The file cannot be read as an opt-out list at all (the form says why, translated; a
+    failed job keeps the English)."""
 
 
 def read_lines(data: bytes) -> Iterator[Line]:
@@ -49,7 +51,13 @@ def read_lines(data: bytes) -> Iterator[Line]:
     raw = text.splitlines()
     most = current_app.config["OPTOUT_MAX_LINES"]
     if len(raw) > most:
-        raise OptOutFileError(f"The file has {len(raw):,} lines; at most {most:,} are read.")
+        raise OptOutFileError(
+            Text(
+                N_("The file has %(lines)s lines; at most %(most)s are read."),
+                lines=f"{len(raw):,}",
+                most=f"{most:,}",
+            )
+        )
     columns = _csv_columns(raw[0]) if raw else None
     if columns is None:
         for number, value in enumerate(raw, 1):
@@ -69,7 +77,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise OptOutFileError("The file is not text (UTF-8 or Windows-1254).")
+    raise OptOutFileError(Text(N_("The file is not text (UTF-8 or Windows-1254).")))
 
 
 def _dialect(header: str) -> Any:

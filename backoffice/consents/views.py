@@ -2,8 +2,10 @@
 opt-out lists (upload, preview, confirm). Supervisors and admins."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from backoffice.apitext import shown, shown_all
 from backoffice.auth.access import role_required
 from backoffice.consents import bulk, optout
 from backoffice.consents.forms import BulkConsentForm, OptOutForm
@@ -33,10 +35,13 @@ def bulk_change():
         try:
             plan = bulk.plan(form.selection(), form.target())
         except FilterError as exc:
-            form.query.errors = [f"These filters cannot be used: {worded(exc)}"]
+            form.query.errors = [_("These filters cannot be used: %(errors)s", errors=worded(exc))]
     if plan is not None and confirming:
         job = bulk.start(plan, current_user)
-        flash(f"Consent change #{job.id} {'is done' if job.status == 'done' else 'started'}.")
+        if job.status == "done":
+            flash(_("Consent change #%(id)d is done.", id=job.id))
+        else:
+            flash(_("Consent change #%(id)d started.", id=job.id))
         return redirect(url_for("jobs.detail", pk=job.id))
     list_url = url_for("customers.list")
     back = f"{list_url}?{form.query.data}" if form.query.data else list_url
@@ -45,7 +50,9 @@ def bulk_change():
 
 
 def worded(exc: FilterError) -> str:
-    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.errors.items())
+    return "; ".join(
+        f"{name}: {' '.join(shown_all(messages))}" for name, messages in exc.errors.items()
+    )
 
 
 @bp.before_app_request
@@ -70,7 +77,7 @@ def optout_upload():
                 data, upload.filename or "upload", target, form.channels.data, current_user
             )
         except optout.OptOutFileError as exc:
-            form.file.errors.append(str(exc))
+            form.file.errors.append(shown(exc.args[0]))
         else:
             return redirect(url_for(".optout_preview", pk=job.id))
     return render_template("consents/optout.html", form=form)
@@ -87,7 +94,7 @@ def optout_preview(pk: int):
         return redirect(url_for("jobs.detail", pk=job.id))
     if request.method == "POST":  # CSRFProtect checked the token
         jobs.start(job, inline=job.total <= current_app.config["JOBS_INLINE_LIMIT"])
-        flash(f"Opt-out list #{job.id} started.")
+        flash(_("Opt-out list #%(id)d started.", id=job.id))
         return redirect(url_for("jobs.detail", pk=job.id))
     channels = {c.id: c.name for c in all_channels()}
     return render_template("consents/optout_preview.html", job=job, channels=channels)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from backoffice.customers.models import GENDERS, USER_TYPES
 from backoffice.fields import Field
 
@@ -27,7 +29,7 @@ class Erasure:
 @dataclass(frozen=True)
 class CustomerField:
     spec: Field  # the API's spec: parsing, rendering, OpenAPI
-    label: str  # the one name staff read: pages, chips, history, forms
+    label: Any  # the one name staff read: pages, chips, history, forms (a lazy translation)
     column: str  # the table column
     writable: bool  # a caller may set it (create, update, import)
     personal: bool  # identifies a person: erased by anonymization, in the row and its history
@@ -100,59 +102,59 @@ _BLANK: dict[str, Any] = {"personal": True, "erase_to": "", "default": ""}
 
 # In the order of Omnitron's CustomerSerializer, which the API's responses and the CSV keep.
 DECLARATION: tuple[CustomerField, ...] = (
-    _field("pk", "integer", "Id", column="id", read_only=True, plain=True),
+    _field("pk", "integer", _l("Id"), column="id", read_only=True, plain=True),
     _field(
-        "channel", "pk", "Channel", column="channel_id", writable=False, plain=True,
+        "channel", "pk", _l("Channel"), column="channel_id", writable=False, plain=True,
         required=True, description="The channel's pk.",
     ),
     _field(
-        "email", "email", "Email", personal=True,
+        "email", "email", _l("Email"), personal=True,
         erase_to=lambda erasure: anonymized_email(erasure.customer_id),
         required=True, allow_blank=False, max_length=254,
     ),
-    _field("first_name", "char", "First name", max_length=255, **_BLANK),
-    _field("last_name", "char", "Last name", max_length=255, **_BLANK),
+    _field("first_name", "char", _l("First name"), max_length=255, **_BLANK),
+    _field("last_name", "char", _l("Last name"), max_length=255, **_BLANK),
     _field(
-        "phone_number", "char", "Phone", personal=True, erase_to=None,
+        "phone_number", "char", _l("Phone"), personal=True, erase_to=None,
         max_length=128, allow_null=True,
     ),
     _field(
-        "is_active", "boolean", "Active", erase_to=False, default=True, plain=True,
+        "is_active", "boolean", _l("Active"), erase_to=False, default=True, plain=True,
         description="False for an anonymized customer.",
     ),
     _field(
-        "channel_code", "char", "Channel code", required=True, allow_blank=False, max_length=64
+        "channel_code", "char", _l("Channel code"), required=True, allow_blank=False, max_length=64
     ),
-    _field("erp_code", "char", "ERP code", max_length=64, allow_null=True),
-    _personal_dict("extra_field", "Extra field"),
-    _field("modified_date", "datetime", "Modified", read_only=True, plain=True),
-    _field("created_date", "datetime", "Created", read_only=True, plain=True),
-    _field("date_joined", "datetime", "Joined", allow_null=True, plain=True),
-    _consent("email_allowed", "Email allowed"),
-    _consent("sms_allowed", "SMS allowed"),
-    _consent("call_allowed", "Calls allowed"),
+    _field("erp_code", "char", _l("ERP code"), max_length=64, allow_null=True),
+    _personal_dict("extra_field", _l("Extra field")),
+    _field("modified_date", "datetime", _l("Modified"), read_only=True, plain=True),
+    _field("created_date", "datetime", _l("Created"), read_only=True, plain=True),
+    _field("date_joined", "datetime", _l("Joined"), allow_null=True, plain=True),
+    _consent("email_allowed", _l("Email allowed")),
+    _consent("sms_allowed", _l("SMS allowed")),
+    _consent("call_allowed", _l("Calls allowed")),
     _field(
-        "gender", "choice", "Gender", personal=True, erase_to=None,
+        "gender", "choice", _l("Gender"), personal=True, erase_to=None,
         choices=GENDERS, allow_null=True,
     ),
     _field(
-        "attributes", "dict", "Attributes", personal=True, erase_to=_anonymization_mark,
+        "attributes", "dict", _l("Attributes"), personal=True, erase_to=_anonymization_mark,
         default={}, description="logged_ip, register_client_type, has_loyalty, sso_id, …",
     ),
-    _field("user_type", "choice", "User type", choices=USER_TYPES, allow_null=True, plain=True),
+    _field("user_type", "choice", _l("User type"), choices=USER_TYPES, allow_null=True, plain=True),
     _field(
-        "date_of_birth", "date", "Date of birth", personal=True, erase_to=None, allow_null=True
+        "date_of_birth", "date", _l("Date of birth"), personal=True, erase_to=None, allow_null=True
     ),
-    _personal_dict("attributes_kwargs", "Attributes kwargs"),
-    _personal_dict("localized_attributes", "Localized attributes"),
-    _personal_dict("localized_attributes_kwargs", "Localized attributes kwargs"),
+    _personal_dict("attributes_kwargs", _l("Attributes kwargs")),
+    _personal_dict("localized_attributes", _l("Localized attributes")),
+    _personal_dict("localized_attributes_kwargs", _l("Localized attributes kwargs")),
 )  # fmt: skip
 DECLARED: dict[str, CustomerField] = {f.name: f for f in DECLARATION}
 
 # -- the lists the rest of the package reads, all derived from the declaration ----------------
 
 CUSTOMER_FIELDS: dict[str, Field] = {f.name: f.spec for f in DECLARATION}
-LABELS: dict[str, str] = {f.name: f.label for f in DECLARATION}
+LABELS: dict[str, Any] = {f.name: f.label for f in DECLARATION}
 WRITABLE_FIELDS = frozenset(f.name for f in DECLARATION if f.writable)
 PERSONAL_FIELDS = frozenset(f.name for f in DECLARATION if f.personal)
 ERASED_FIELDS = tuple(f for f in DECLARATION if f.erase_to is not KEEP)
@@ -163,7 +165,8 @@ DEFAULTS: dict[str, Any] = {f.name: f.default for f in DECLARATION if f.writable
 COLUMNS: dict[str, str] = {f.name: f.column for f in DECLARATION}
 
 
-def label(name: str) -> str:
+def label(name: str) -> Any:
+    """The field's label in the reader's language (a lazy string), or the name itself."""
     return LABELS.get(name, name)
 
 

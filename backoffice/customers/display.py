@@ -3,14 +3,18 @@
 import json
 from typing import Any
 
+from flask_babel import lazy_pgettext
+
+from backoffice.apitext import shown
 from backoffice.customers.declaration import label as field_label
 
+# What happened, as the history says it ("history": Turkish words an event, not a state).
 ACTION_LABELS = {
-    "create": "Created",
-    "update": "Updated",
-    "consent": "Consents changed",
-    "anonymize": "Anonymized",
-    "export": "Exported",
+    "create": lazy_pgettext("history", "Created"),
+    "update": lazy_pgettext("history", "Updated"),
+    "consent": lazy_pgettext("history", "Consents changed"),
+    "anonymize": lazy_pgettext("history", "Anonymized"),
+    "export": lazy_pgettext("history", "Exported"),
 }
 
 
@@ -18,7 +22,7 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value or {}, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def action_label(action: str) -> str:
+def action_label(action: str) -> Any:
     return ACTION_LABELS.get(action, action)
 
 
@@ -26,4 +30,5 @@ TEMPLATE_FILTERS = {
     "pretty_json": pretty_json,
     "field_label": field_label,
     "action_label": action_label,
+    "translated": shown,  # an engine's (English) message in the page's language
 }

@@ -4,6 +4,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,13 +24,25 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from backoffice import jsondoc
+from backoffice.apitext import shown
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.service import jsonable
 from backoffice.customers.declaration import CONSENT_FIELDS, label
 from backoffice.customers.models import GENDERS, USER_TYPES, Customer
 from backoffice.emails import is_valid_email
 
-YES_NO_ANY = [SelectChoice("", "Any"), SelectChoice("true", "Yes"), SelectChoice("false", "No")]
+YES_NO_ANY = [
+    SelectChoice("", _l("Any")),
+    SelectChoice("true", _l("Yes")),
+    SelectChoice("false", _l("No")),
+]
+# The words of the stored choices (the values stay the API's).
+CHOICE_LABELS = {
+    "male": _l("Male"),
+    "female": _l("Female"),
+    "registered": _l("Registered"),
+    "guest": _l("Guest"),
+}
 
 
 def _strip(value: Any) -> Any:
@@ -36,13 +50,13 @@ def _strip(value: Any) -> Any:
 
 
 def _choices(values: tuple[str, ...], blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank), *(SelectChoice(v, v.capitalize()) for v in values)]
+    return [SelectChoice("", blank), *(SelectChoice(v, CHOICE_LABELS.get(v, v)) for v in values)]
 
 
 def _email(form: Any, field: EmailField) -> None:
     """The API's rule (Django's EmailValidator), so a customer saved here can be saved there."""
     if field.data and not is_valid_email(field.data):
-        raise ValidationError("Invalid email address.")
+        raise ValidationError(_("Invalid email address."))
 
 
 def _channel_choices(channels: Iterable[Any]) -> list[SelectChoice]:
@@ -68,11 +82,19 @@ class JSONObjectField(TextAreaField):
             value = jsondoc.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(
-                f"This is not valid JSON ({exc.msg}, line {exc.lineno}, column {exc.colno})."
+                _(
+                    "This is not valid JSON (%(problem)s, line %(line)d, column %(column)d).",
+                    problem=exc.msg,
+                    line=exc.lineno,
+                    column=exc.colno,
+                )
             ) from exc
         if not isinstance(value, dict):
-            raise ValueError('Enter a JSON object in braces, like {"size": "M"}.')
-        jsondoc.check_value(value)  # what the API's JSON fields refuse, in the same words
+            raise ValueError(_('Enter a JSON object in braces, like {"size": "M"}.'))
+        try:  # what the API's JSON fields refuse, in the same words (English there)
+            jsondoc.check_value(value)
+        except jsondoc.JSONValueError as exc:
+            raise ValueError(shown(exc.args[0])) from exc
         self.data = value
 
 
@@ -100,6 +122,10 @@ class VersionField(IntegerField):
 # -- profile -----------------------------------------------------------------------------------
 
 TEXT = [Optional(), Length(max=255)]
+# The legends of the field groups.
+PERSON, ACCOUNT, DATA = _l("Person"), _l("Account"), _l("Data")
+CHANNEL, CONSENTS = _l("Channel"), _l("Consents")
+IDENTITY, DATES, ADVANCED = _l("Identity"), _l("Dates"), _l("Advanced")
 
 
 class CustomerForm(FlaskForm):
@@ -119,12 +145,14 @@ class CustomerForm(FlaskForm):
     erp_code = StringField(
         label("erp_code"), validators=[Optional(), Length(max=64)], filters=[_strip]
     )
-    gender = BlankableSelectField(label("gender"), choices=_choices(GENDERS, "Not given"))
-    user_type = BlankableSelectField(label("user_type"), choices=_choices(USER_TYPES, "Not given"))
+    gender = BlankableSelectField(label("gender"), choices=_choices(GENDERS, _l("Not given")))
+    user_type = BlankableSelectField(
+        label("user_type"), choices=_choices(USER_TYPES, _l("Not given"))
+    )
     date_of_birth = DateField(label("date_of_birth"), validators=[Optional()])
     is_active = BooleanField(label("is_active"), default=True)
-    attributes = JSONObjectField("Attributes (JSON object)")
-    extra_field = JSONObjectField("Extra field (JSON object)")
+    attributes = JSONObjectField(_l("Attributes (JSON object)"))
+    extra_field = JSONObjectField(_l("Extra field (JSON object)"))
 
     profile_fields = (
         "email",
@@ -141,10 +169,10 @@ class CustomerForm(FlaskForm):
         "extra_field",
     )
     # Groups of fields, as the form template shows them.
-    layout: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("Person", ("email", "first_name", "last_name", "phone_number", "gender", "date_of_birth")),
-        ("Account", ("channel_code", "erp_code", "user_type", "is_active")),
-        ("Data", ("attributes", "extra_field")),
+    layout: tuple[tuple[Any, tuple[str, ...]], ...] = (
+        (PERSON, ("email", "first_name", "last_name", "phone_number", "gender", "date_of_birth")),
+        (ACCOUNT, ("channel_code", "erp_code", "user_type", "is_active")),
+        (DATA, ("attributes", "extra_field")),
     )
 
     def customer_fields(self) -> dict[str, Any]:
@@ -158,22 +186,27 @@ class CustomerForm(FlaskForm):
 
 
 class NewCustomerForm(CustomerForm):
-    channel = SelectField("Channel", validators=[InputRequired(message="Choose a channel.")])
+    channel = SelectField(
+        _l("Channel"), validators=[InputRequired(message=_l("Choose a channel."))]
+    )
     email_allowed = BooleanField(label("email_allowed"))
     sms_allowed = BooleanField(label("sms_allowed"))
     call_allowed = BooleanField(label("call_allowed"))
 
     layout = (
-        ("Channel", ("channel", "channel_code")),
-        ("Person", ("email", "first_name", "last_name", "phone_number", "gender", "date_of_birth")),
-        ("Account", ("erp_code", "user_type", "is_active")),
-        ("Consents", CONSENT_FIELDS),
-        ("Data", ("attributes", "extra_field")),
+        (CHANNEL, ("channel", "channel_code")),
+        (PERSON, ("email", "first_name", "last_name", "phone_number", "gender", "date_of_birth")),
+        (ACCOUNT, ("erp_code", "user_type", "is_active")),
+        (CONSENTS, CONSENT_FIELDS),
+        (DATA, ("attributes", "extra_field")),
     )
 
     def __init__(self, channels: Iterable[Any], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.channel.choices = [SelectChoice("", "Choose a channel…"), *_channel_choices(channels)]
+        self.channel.choices = [
+            SelectChoice("", _("Choose a channel…")),
+            *_channel_choices(channels),
+        ]
 
     def customer_fields(self) -> dict[str, Any]:
         values = super().customer_fields()
@@ -181,11 +214,11 @@ class NewCustomerForm(CustomerForm):
         return values
 
 
-CODE_WARNING = (
+CODE_WARNING = _l(
     "The order import finds this customer by this code: after a change, the next order "
     "with the old code creates a new customer."
 )
-CODE_LOCKED = "Only a supervisor can change the channel code."
+CODE_LOCKED = _l("Only a supervisor can change the channel code.")
 
 
 class EditCustomerForm(CustomerForm):
@@ -206,7 +239,7 @@ class ConsentsForm(FlaskForm):
     version = VersionField(validators=[InputRequired()])
 
     profile_fields = CONSENT_FIELDS
-    layout = (("Consents", CONSENT_FIELDS),)
+    layout = ((CONSENTS, CONSENT_FIELDS),)
 
     def customer_fields(self) -> dict[str, Any]:
         return {name: self[name].data for name in CONSENT_FIELDS}
@@ -214,8 +247,8 @@ class ConsentsForm(FlaskForm):
 
 class AnonymizeForm(FlaskForm):
     confirm_email = StringField(
-        "Type the customer's email to confirm",
-        validators=[DataRequired(message="Type the customer's email.")],
+        _l("Type the customer's email to confirm"),
+        validators=[DataRequired(message=_l("Type the customer's email."))],
         filters=[_strip],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
@@ -227,7 +260,7 @@ class AnonymizeForm(FlaskForm):
 
     def validate_confirm_email(self, field: StringField) -> None:
         if (field.data or "").lower() != self.expected_email.lower():
-            raise ValidationError("That is not this customer's email. Type it exactly as shown.")
+            raise ValidationError(_("That is not this customer's email. Type it exactly as shown."))
 
 
 # -- optimistic locking ------------------------------------------------------------------------
@@ -271,38 +304,38 @@ class CustomerFilterForm(Form):
     the API's language before the list runs; see ``listing.canonical_args``.
     """
 
-    email__startswith = SearchField("Email starts with")
+    email__startswith = SearchField(_l("Email starts with"))
     first_name = StringField(label("first_name"))
     last_name = StringField(label("last_name"))
     phone_number = StringField(label("phone_number"))
-    channel = CheckboxesField("Channels", choices=[])
+    channel = CheckboxesField(_l("Channels"), choices=[])
     channel_code = StringField(label("channel_code"))
     erp_code = StringField(label("erp_code"))
-    mapping__code = StringField("Mapping code")
+    mapping__code = StringField(_l("Mapping code"))
     is_active = SelectField(label("is_active"), choices=YES_NO_ANY)
     email_allowed = SelectField(label("email_allowed"), choices=YES_NO_ANY)
     sms_allowed = SelectField(label("sms_allowed"), choices=YES_NO_ANY)
     call_allowed = SelectField(label("call_allowed"), choices=YES_NO_ANY)
-    gender = SelectField(label("gender"), choices=_choices(GENDERS, "Any"))
-    user_type = SelectField(label("user_type"), choices=_choices(USER_TYPES, "Any"))
-    created_date__gte = StringField("Created from", render_kw={"type": "date"})
-    created_until = StringField("Created until", render_kw={"type": "date"})
-    modified_date__gte = StringField("Modified from", render_kw={"type": "date"})
-    modified_until = StringField("Modified until", render_kw={"type": "date"})
+    gender = SelectField(label("gender"), choices=_choices(GENDERS, _l("Any")))
+    user_type = SelectField(label("user_type"), choices=_choices(USER_TYPES, _l("Any")))
+    created_date__gte = StringField(_l("Created from"), render_kw={"type": "date"})
+    created_until = StringField(_l("Created until"), render_kw={"type": "date"})
+    modified_date__gte = StringField(_l("Modified from"), render_kw={"type": "date"})
+    modified_until = StringField(_l("Modified until"), render_kw={"type": "date"})
     date_of_birth = StringField(label("date_of_birth"), render_kw={"type": "date"})
-    attribute_key = StringField("Attribute key")
-    attribute_value = StringField("Attribute value")
+    attribute_key = StringField(_l("Attribute key"))
+    attribute_value = StringField(_l("Attribute value"))
 
     # The common filters first; the groups in ``collapsed`` start folded unless in use.
     layout = (
-        ("Identity", ("email__startswith", "first_name", "last_name", "phone_number",
-                      "channel", "is_active")),
-        ("Consents", ("email_allowed", "sms_allowed", "call_allowed")),
-        ("Dates", ("created_date__gte", "created_until", "modified_date__gte", "modified_until")),
-        ("Advanced", ("channel_code", "erp_code", "mapping__code", "gender", "user_type",
-                      "date_of_birth", "attribute_key", "attribute_value")),
+        (IDENTITY, ("email__startswith", "first_name", "last_name", "phone_number",
+                    "channel", "is_active")),
+        (CONSENTS, ("email_allowed", "sms_allowed", "call_allowed")),
+        (DATES, ("created_date__gte", "created_until", "modified_date__gte", "modified_until")),
+        (ADVANCED, ("channel_code", "erp_code", "mapping__code", "gender", "user_type",
+                    "date_of_birth", "attribute_key", "attribute_value")),
     )  # fmt: skip
-    collapsed = ("Advanced",)
+    collapsed = (ADVANCED,)
 
     def __init__(self, channels: Iterable[Any], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

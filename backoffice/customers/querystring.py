@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from werkzeug.datastructures import MultiDict
 
 from backoffice.customers.declaration import label as field_label
@@ -23,14 +27,32 @@ UNTIL = {"created_until": "created_date__lt", "modified_until": "modified_date__
 ATTRIBUTE = "attributes__"
 # Date ranges the filter form offers (from / until), and what a reversed one says.
 RANGED = ("created_date", "modified_date")
-REVERSED = "The end of this range is before its start: swap the two dates."
+REVERSED = _l("The end of this range is before its start: swap the two dates.")
 
 # Filters that are no declared field, and the word a JSON key's chip starts with.
-OTHER_LABELS = {"id": "Id", "mapping": "Mapping", "search": "Search"}
-KEY_WORDS = {"attributes": "Attribute", "extra_field": "Extra field", "mapping": "Mapping"}
+OTHER_LABELS = {"id": _l("Id"), "mapping": _l("Mapping"), "search": lazy_pgettext("filter", "Search")}
+KEY_WORDS = {
+    "attributes": _l("Attribute %(key)s"),
+    "extra_field": _l("Extra field %(key)s"),
+    "mapping": _l("Mapping %(key)s"),
+}
 DATES = {"created_date", "modified_date", "date_joined", "date_of_birth"}
-DATE_WORDS = {"gt": "after", "gte": "from", "lt": "before", "lte": "until", "date": "on"}
-WORDS = {"startswith": "starts with", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in"}
+# A chip's label: the field's label and its lookup, worded as one phrase each.
+DATE_WORDS = {
+    "gt": _l("%(label)s after"),
+    "gte": _l("%(label)s from"),
+    "lt": _l("%(label)s before"),
+    "lte": _l("%(label)s until"),
+    "date": _l("%(label)s on"),
+}
+WORDS = {
+    "startswith": _l("%(label)s starts with"),
+    "gt": "%(label)s >",
+    "gte": "%(label)s ≥",
+    "lt": "%(label)s <",
+    "lte": "%(label)s ≤",
+    "in": _l("%(label)s in"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +64,12 @@ class Chip:
 
 def panel_key(args: MultiDict, channels: Iterable) -> str:
     """The cache key of the rendered filter panel: all it shows follows from the query (values,
-    errors) and the channels it offers."""
-    shown = (list(args.items(multi=True)), [(channel.id, channel.name) for channel in channels])
+    errors), the channels it offers and the language it is worded in."""
+    shown = (
+        str(get_locale()),
+        list(args.items(multi=True)),
+        [(channel.id, channel.name) for channel in channels],
+    )
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
@@ -96,13 +122,13 @@ def form_errors(args: MultiDict) -> dict[str, list[str]]:
     as django-filter does: a half attribute is ignored, a reversed range matches nothing."""
     errors = {}
     if args.get("attribute_key") and not args.get("attribute_value"):
-        errors["attribute_value"] = ["Give the value the attribute must have."]
+        errors["attribute_value"] = [_("Give the value the attribute must have.")]
     if args.get("attribute_value") and not args.get("attribute_key"):
-        errors["attribute_key"] = ["Give the attribute's key."]
+        errors["attribute_key"] = [_("Give the attribute's key.")]
     for name in RANGED:
         start, end = args.get(f"{name}__gte", ""), args.get(f"{name}__lt", "")
         if _is_day(start) and _is_day(end) and _day(end) <= _day(start):
-            errors[f"{name}__lt"] = [REVERSED]
+            errors[f"{name}__lt"] = [str(REVERSED)]
     return errors
 
 
@@ -135,20 +161,21 @@ def clear_url(args: MultiDict, path: str) -> str:
 
 def chip_label(param: str, value: str, parsed: Any, channels: dict[str, str]) -> tuple[str, str]:
     """The chip of one applied value: ``value`` as typed, ``parsed`` as its filter read it."""
-    name, _, lookup = param.partition("__")
+    name, _sep, lookup = param.partition("__")
     if name in KEY_WORDS:
-        return f"{KEY_WORDS[name]} {lookup}", value
-    label = OTHER_LABELS.get(name) or field_label(name)
+        return str(KEY_WORDS[name]) % {"key": lookup}, value
+    label = str(OTHER_LABELS.get(name) or field_label(name))
     if name == "channel":
         return label, channels.get(value.strip(), value)
     if isinstance(parsed, bool):
-        return label, "yes" if parsed else "no"
+        return label, _("yes") if parsed else _("no")
     if parsed == NULL_VALUE:
-        return label, "empty"
+        return label, _("empty")
     if param in UNTIL.values():
-        return f"{label} until", (parsed.date() - timedelta(days=1)).isoformat()
+        day = (parsed.date() - timedelta(days=1)).isoformat()
+        return str(DATE_WORDS["lte"]) % {"label": label}, day
     words = DATE_WORDS if name in DATES else WORDS
-    return f"{label} {words.get(lookup, '')}".strip(), value
+    return (str(words[lookup]) % {"label": label} if lookup in words else label), value
 
 
 def _is_day(value: str) -> bool:

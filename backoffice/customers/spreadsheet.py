@@ -54,7 +54,7 @@ HEADER, DATETIME, DAY, MONEY, TEXT, QUOTED = 1, 2, 3, 4, 5, 6
 @dataclass(frozen=True)
 class Column:
     name: str
-    label: str
+    label: Any  # a lazy translation, worded when the workbook starts
     kind: str  # text, code (text kept as typed), boolean, integer, money, datetime, date
     width: int
 
@@ -186,15 +186,23 @@ def row_statement(where: list, order_by: list, dialect: str) -> Select:
 def workbook_blocks(engine: Engine, statement: Select) -> Iterator[bytes]:
     """The workbook of the statement's rows: written whole to a temporary file (a zip is
     complete only at its end), then read out a chunk at a time. The file goes when the
-    answer ends or the client leaves."""
+    answer ends or the client leaves. The header and the sheet's name are worded now, in the
+    reader's language: the rows are written after the request has ended."""
+    head = xlsxparts.sheet_start(columns())
+    return _blocks(engine, statement, head, str(xlsxparts.SHEET_NAME))
+
+
+def _blocks(engine: Engine, statement: Select, head: bytes, sheet_name: str) -> Iterator[bytes]:
     with tempfile.TemporaryFile() as spool:
-        _write_workbook(engine, statement, spool)
+        _write_workbook(engine, statement, spool, head, sheet_name)
         spool.seek(0)
         while chunk := spool.read(CHUNK):
             yield chunk
 
 
-def _write_workbook(engine: Engine, statement: Select, spool: IO[bytes]) -> None:
+def _write_workbook(
+    engine: Engine, statement: Select, spool: IO[bytes], head: bytes, sheet_name: str
+) -> None:
     with (
         zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book,
         engine.connect() as connection,
@@ -212,7 +220,7 @@ def _write_workbook(engine: Engine, statement: Select, spool: IO[bytes]) -> None
                         sheet.close()
                     sheets += 1
                     sheet = book.open(f"xl/worksheets/sheet{sheets}.xml", "w")
-                    sheet.write(xlsxparts.sheet_start(columns()))
+                    sheet.write(head)
                     written = 1
                 room = SHEET_ROWS - written
                 block, texts = texts[:room], texts[room:]
@@ -221,10 +229,10 @@ def _write_workbook(engine: Engine, statement: Select, spool: IO[bytes]) -> None
         if sheet is None:
             sheets = 1
             sheet = book.open("xl/worksheets/sheet1.xml", "w")
-            sheet.write(xlsxparts.sheet_start(columns()))
+            sheet.write(head)
         sheet.write(xlsxparts.SHEET_END)
         sheet.close()
-        for name, text in xlsxparts.package(sheets).items():
+        for name, text in xlsxparts.package(sheets, sheet_name).items():
             book.writestr(name, text)
 
 

@@ -1,10 +1,13 @@
 """Customer pages: list with filters, quick search, detail, create, edit, consents, anonymize."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from backoffice import listlinks
+from backoffice.apitext import shown_all
 from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import can, role_required
 from backoffice.customers import querystring
@@ -19,6 +22,7 @@ from backoffice.customers.errors import (
 from backoffice.customers.export import csv_download, export_customers, xlsx_download
 from backoffice.customers.filterset import CustomerPageFilterSet
 from backoffice.customers.forms import (
+    CODE_LOCKED,
     AnonymizeForm,
     ConsentsForm,
     CustomerFilterForm,
@@ -49,8 +53,8 @@ bp.record_once(lambda state: state.app.jinja_env.globals.update(consent_fields=C
 
 SEARCH_LIMIT = 20
 RELATED_LIMIT = 20
-DUPLICATE = "Another customer of this channel already has this channel code."
-ANONYMIZED = "This customer has been anonymized: their data can no longer be changed."
+DUPLICATE = _l("Another customer of this channel already has this channel code.")
+ANONYMIZED = _l("This customer has been anonymized: their data can no longer be changed.")
 
 
 @bp.get("/", endpoint="list")
@@ -159,9 +163,9 @@ def new():
                 **fields,
             )
         except CustomerDuplicatedFieldException:
-            form.channel_code.errors.append(DUPLICATE)
+            form.channel_code.errors.append(str(DUPLICATE))
         else:
-            flash("Customer created.", "success")
+            flash(_("Customer created."), "success")
             return redirect(url_for(".detail", pk=customer.id))
     return render_template("customers/form.html", form=form, customer=None)
 
@@ -197,12 +201,12 @@ def _change_page(pk: int, form_class: type, template: str, **form_options: bool)
 def anonymize(pk: int):
     customer = db.get_or_404(Customer, pk)
     if customer.is_anonymized:
-        flash("This customer is already anonymized.", "info")
+        flash(_("This customer is already anonymized."), "info")
         return redirect(url_for(".detail", pk=customer.id))
     form = AnonymizeForm(customer.email)
     if form.validate_on_submit():
         CustomerService().anonymize_customer(customer, audit_context_from_request("web"))
-        flash("The customer has been anonymized.", "success")
+        flash(_("The customer has been anonymized."), "success")
         return redirect(url_for(".detail", pk=customer.id))
     return render_template("customers/anonymize.html", form=form, customer=customer)
 
@@ -226,22 +230,22 @@ def _save(customer: Customer, form: EditCustomerForm | ConsentsForm) -> Response
         events = changes_since(customer, read_at)
         return {"meanwhile": events, "clashes": rebase(form, customer, events)}
     except CustomerDuplicatedFieldException:
-        form.channel_code.errors.append(DUPLICATE)
+        form.channel_code.errors.append(str(DUPLICATE))
         return {}
-    except ChannelCodeLockedError as exc:
-        form.channel_code.errors.append(str(exc))
+    except ChannelCodeLockedError:
+        form.channel_code.errors.append(str(CODE_LOCKED))
         return {}
     except CustomerAnonymizedError:
         return _refuse_anonymized(customer)
     if customer.version == read_at:
-        flash("Nothing to save: no value was changed.", "info")
+        flash(_("Nothing to save: no value was changed."), "info")
     else:
-        flash("Changes saved.", "success")
+        flash(_("Changes saved."), "success")
     return redirect(url_for(".detail", pk=customer.id))
 
 
 def _refuse_anonymized(customer: Customer) -> Response:
-    flash(ANONYMIZED, "warning")
+    flash(str(ANONYMIZED), "warning")
     return redirect(url_for(".detail", pk=customer.id))
 
 
@@ -276,12 +280,13 @@ def _page_size() -> int:
 
 
 def _place_errors(form: CustomerFilterForm, errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Show each error beside the field that edits its parameter; return those without one."""
+    """Show each error beside the field that edits its parameter, in the page's language (the
+    engine's are the API's English); return those without one."""
     others = {}
     for param, messages in errors.items():
         name = querystring.field_for(param)
         if name in form:
-            form[name].errors = list(messages)
+            form[name].errors = shown_all(messages)
         else:
-            others[param] = messages
+            others[param] = shown_all(messages)
     return others

@@ -3,13 +3,15 @@ content types, relationships, the workbook, the styles, and each sheet's head an
 
 from collections.abc import Sequence
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
+
+from flask_babel import lazy_gettext as _l
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-SHEET_NAME = "Customers"
+SHEET_NAME = _l("Customers")  # the first sheet's; the next are "<name> 2", …
 
 # cellXfs, in the order spreadsheet.py numbers them: default, header (bold), datetime, date,
 # money (#,##0.00), text (@), text marked as text (a value that looks like a formula).
@@ -40,13 +42,14 @@ SHEET_END = b"</sheetData></worksheet>"
 
 
 def sheet_start(columns: Sequence[Any]) -> bytes:
-    """A sheet's head: the header row frozen above the rows, bold, the columns' widths."""
+    """A sheet's head: the header row frozen above the rows, bold, the columns' widths (the
+    labels are read here: call it where the reader's language is known)."""
     widths = "".join(
         f'<col min="{n}" max="{n}" width="{c.width}" customWidth="1"/>'
         for n, c in enumerate(columns, 1)
     )
     header = "".join(
-        f'<c s="1" t="inlineStr"><is><t>{escape(c.label)}</t></is></c>' for c in columns
+        f'<c s="1" t="inlineStr"><is><t>{escape(str(c.label))}</t></is></c>' for c in columns
     )
     return (
         DECLARATION + f'<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
@@ -57,10 +60,10 @@ def sheet_start(columns: Sequence[Any]) -> bytes:
     ).encode("utf-8")
 
 
-def package(sheets: int) -> dict[str, str]:
-    """Every part but the sheets, for a workbook of ``sheets`` sheets."""
+def package(sheets: int, sheet_name: str = "Customers") -> dict[str, str]:
+    """Every part but the sheets, for a workbook of ``sheets`` sheets named ``sheet_name``."""
     numbers = range(1, sheets + 1)
-    names = [SHEET_NAME if n == 1 else f"{SHEET_NAME} {n}" for n in numbers]
+    names = [sheet_name if n == 1 else f"{sheet_name} {n}" for n in numbers]
     sheet_types = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
         'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
@@ -83,7 +86,7 @@ def package(sheets: int) -> dict[str, str]:
         "xl/workbook.xml": DECLARATION
         + f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>'
         + "".join(
-            f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>'
+            f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>'
             for n, name in zip(numbers, names, strict=True)
         )
         + "</sheets></workbook>",

@@ -9,7 +9,12 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice.filtering.kinds import Built, Filter, JsonMethodFilter, RelatedFilter
 from backoffice.filtering.search import SearchFilter
-from backoffice.filtering.values import FilterError, FilterValueError, QueryContext
+from backoffice.filtering.values import (
+    FilterError,
+    FilterValueError,
+    QueryContext,
+    invalid_choice,
+)
 
 # -- filter sets -------------------------------------------------------------------------------
 
@@ -116,7 +121,7 @@ class FilterSet:
             try:
                 built = self._build(spec, param, rest, values, related)
             except FilterValueError as exc:
-                self.errors[param] = [str(exc)]
+                self.errors[param] = [exc.message]
                 continue
             if built is not None:
                 self._applied(param, values, built)
@@ -147,7 +152,7 @@ class FilterSet:
             try:
                 built = field.build(values, "exact", self.context)
             except FilterValueError as exc:
-                self.errors[param] = [str(exc)]
+                self.errors[param] = [exc.message]
                 continue
             if built is not None:
                 self._applied(param, values, built)
@@ -159,7 +164,7 @@ class FilterSet:
         try:
             built = self.search.build(raw, self.context.dialect)
         except FilterValueError as exc:
-            self.errors[self.search.param] = [str(exc)]
+            self.errors[self.search.param] = [exc.message]
             return
         if built is not None:
             self._applied(self.search.param, [raw], built)
@@ -172,9 +177,7 @@ class FilterSet:
                 continue
             field = part.removeprefix("-")
             if field not in self.ordering_fields:
-                self.errors[self.ordering_param] = [
-                    f"Select a valid choice. {part} is not one of the available choices."
-                ]
+                self.errors[self.ordering_param] = [invalid_choice(part)]
                 return
             self.ordering.append(Ordering(field, part.startswith("-")))
 

@@ -10,10 +10,12 @@ from sqlalchemy import and_, bindparam, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
+from backoffice.apitext import N_, Text
 from backoffice.filtering.values import (
     NULL_VALUE,
     FilterValueError,
     QueryContext,
+    invalid_choice,
     parse_boolean,
     parse_filter_date,
     parse_filter_datetime,
@@ -178,9 +180,7 @@ class ChoiceFilter(Filter):
         if not raw:
             return None
         if raw not in self.choices:
-            raise FilterValueError(
-                f"Select a valid choice. {raw} is not one of the available choices."
-            )
+            raise FilterValueError(invalid_choice(raw))
         return raw
 
 
@@ -203,7 +203,9 @@ class ModelMultipleChoiceFilter(Filter):
             try:
                 numbers[raw] = int(raw)
             except ValueError:
-                raise FilterValueError(f"“{raw}” is not a valid value.") from None
+                raise FilterValueError(
+                    Text(N_("“%(value)s” is not a valid value."), value=raw)
+                ) from None
         wanted = {n for n in numbers.values() if 0 < n <= MAX_ID}
         found = set()
         if wanted and self.name in ctx.choices:
@@ -212,9 +214,7 @@ class ModelMultipleChoiceFilter(Filter):
             found = set(ctx.session.scalars(self.existing, {"ids": list(wanted)}))
         for raw in raw_values:
             if numbers[raw] not in found or raw != str(numbers[raw]):
-                raise FilterValueError(
-                    f"Select a valid choice. {raw} is not one of the available choices."
-                )
+                raise FilterValueError(invalid_choice(raw))
         ids = sorted(found)
         return Built(ids, self.column.in_(ids))
 

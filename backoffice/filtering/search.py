@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
 
+from backoffice.apitext import N_, Text
 from backoffice.filtering.kinds import Built
 from backoffice.filtering.values import FilterValueError
 
@@ -33,7 +34,9 @@ class SearchFilter:
     def build(self, raw: str, dialect: str) -> Built | None:
         """The term's clause; a blank term searches nothing (DRF's SearchFilter alike)."""
         if len(raw) > MAX_TERM:
-            raise FilterValueError(f"Ensure this value has at most {MAX_TERM} characters.")
+            raise FilterValueError(
+                Text(N_("Ensure this value has at most %(max)d characters."), max=MAX_TERM)
+            )
         term = self.parse(raw.replace("\x00", ""))
         return None if term is None else Built(term, self.match(term, dialect))
 

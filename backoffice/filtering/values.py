@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlalchemy.sql.elements import ColumnElement
 
+from backoffice.apitext import N_, Text
 from backoffice.dateparse import aware_utc, parse_form_date
 from backoffice.dateparse import parse_datetime as django_parse_datetime
 
@@ -17,7 +18,18 @@ FALSE_VALUES = {"false", "0"}
 
 
 class FilterValueError(ValueError):
-    """A value a filter cannot use; the message is shown to the person or client."""
+    """A value a filter cannot use; the message is shown to the person or client: in English
+    to the API, translated on the pages (a ``Text``)."""
+
+    @property
+    def message(self) -> str:
+        return self.args[0]
+
+
+def invalid_choice(value: str) -> Text:
+    return Text(
+        N_("Select a valid choice. %(value)s is not one of the available choices."), value=value
+    )
 
 
 class FilterError(Exception):
@@ -34,7 +46,7 @@ def parse_filter_date(raw: str) -> date:
     date input formats (1990-05-17, 1990-5-17, 05/17/1990, …); never a datetime."""
     parsed = parse_form_date(raw)
     if parsed is None:
-        raise FilterValueError("Enter a valid date.")
+        raise FilterValueError(Text(N_("Enter a valid date.")))
     return parsed
 
 
@@ -47,7 +59,7 @@ def parse_filter_datetime(raw: str) -> datetime:
             return aware_utc(parsed)
     except (ValueError, OverflowError):
         pass
-    raise FilterValueError("Enter a valid date/time.")
+    raise FilterValueError(Text(N_("Enter a valid date/time.")))
 
 
 def parse_number(raw: str) -> int | float:
@@ -55,9 +67,9 @@ def parse_number(raw: str) -> int | float:
     try:
         number = Decimal(raw.strip())
     except InvalidOperation as exc:
-        raise FilterValueError("Enter a number.") from exc
+        raise FilterValueError(Text(N_("Enter a number."))) from exc
     if not number.is_finite():
-        raise FilterValueError("Enter a number.")
+        raise FilterValueError(Text(N_("Enter a number.")))
     if number == number.to_integral_value() and abs(number) <= 2**53:
         return int(number)
     return float(number)

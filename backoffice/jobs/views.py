@@ -2,6 +2,8 @@
 and Retry. Supervisors and admins see every job; agents start none and see none (403)."""
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from backoffice.auth.access import role_required
 from backoffice.extensions import db
@@ -11,6 +13,30 @@ from backoffice.pagination import InvalidPage, parse_page_number
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 PER_PAGE = 25
+# How a job's kind and status read on the pages (the stored values stay as they are).
+KIND_LABELS = {
+    "consents.bulk": _l("Bulk consent change"),
+    "consents.optout": _l("Opt-out list"),
+}
+STATUS_LABELS = {
+    "draft": _l("draft"),
+    "queued": _l("queued"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+bp.add_app_template_filter(kind_label, "job_kind_label")
+bp.add_app_template_filter(status_label, "job_status_label")
 
 
 @bp.get("/", endpoint="list")
@@ -37,6 +63,7 @@ def progress(pk: int):
     return jsonify(
         id=job.id,
         status=job.status,
+        status_label=status_label(job.status),
         done=job.done,
         total=job.total,
         percent=job.percent,
@@ -54,9 +81,9 @@ def retry(pk: int):
     try:
         service.retry(job)
     except service.JobNotRetryable:
-        flash("This job has not failed or stalled: there is nothing to retry.", "info")
+        flash(_("This job has not failed or stalled: there is nothing to retry."), "info")
     else:
-        flash("The job runs again from its last completed batch.", "success")
+        flash(_("The job runs again from its last completed batch."), "success")
     return redirect(url_for(".detail", pk=job.id))
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, cast, func, literal, select
 from sqlalchemy import type_coerce as as_text
 
@@ -9,8 +10,8 @@ from backoffice.customers.spreadsheet import MONEY, Column, joined_columns
 from backoffice.orders.models import Order
 
 COLUMNS = (
-    Column("orders", "Orders", "integer", 8),
-    Column("order_amount", "Order amount", "money", 14),
+    Column("orders", _l("Orders"), "integer", 8),
+    Column("order_amount", _l("Order amount"), "money", 14),
 )
 
 

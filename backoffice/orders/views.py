@@ -5,6 +5,7 @@ customer search."""
 from typing import Any
 
 from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from backoffice.auth.access import role_required
@@ -22,12 +23,12 @@ ORDERS_PER_PAGE = 10
 
 # How the order's fields read on its page and in its history.
 ORDER_LABELS = {
-    "customer_id": "Buyer",
-    "amount": "Amount",
-    "discount_amount": "Discount",
-    "refund_amount": "Refund",
-    "status": "Status",
-    "created_date": "Ordered",
+    "customer_id": _l("Buyer"),
+    "amount": _l("Amount"),
+    "discount_amount": _l("Discount"),
+    "refund_amount": _l("Refund"),
+    "status": _l("Status"),
+    "created_date": _l("Ordered"),
 }
 
 code_source(Order.customer_id, Order.number)

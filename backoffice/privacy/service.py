@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from backoffice.apitext import N_, Text
 from backoffice.audit.context import AuditContext
 from backoffice.audit.service import record_event
 from backoffice.channels.models import Channel
@@ -107,16 +108,20 @@ def check_request(
     """The request's problems by field, in DRF's shape; empty when it can be made."""
     errors: dict[str, list[str]] = {}
     if not email and not phone_number:
-        errors["non_field_errors"] = ["Give the subject's email or phone number (or both)."]
+        errors["non_field_errors"] = [
+            Text(N_("Give the subject's email or phone number (or both)."))
+        ]
     elif phone_number and phone_key(phone_number) is None:
-        errors["phone_number"] = ["Enter a valid phone number."]
+        errors["phone_number"] = [Text(N_("Enter a valid phone number."))]
     if kind == "consent_withdrawal":
         if not consents:
-            errors["consents"] = ["Name the consents to withdraw."]
+            errors["consents"] = [Text(N_("Name the consents to withdraw."))]
         elif set(consents) - set(WITHDRAWABLE):
-            errors["consents"] = [f"Each consent must be one of {', '.join(WITHDRAWABLE)}."]
+            errors["consents"] = [
+                Text(N_("Each consent must be one of %(names)s."), names=", ".join(WITHDRAWABLE))
+            ]
     elif consents:
-        errors["consents"] = ["Consents are named only for a consent_withdrawal request."]
+        errors["consents"] = [Text(N_("Consents are named only for a consent_withdrawal request."))]
     return errors
 
 
@@ -195,7 +200,8 @@ def complete(pk: int, user: Any, context: AuditContext, customers: list[int] | N
     if stray := [pk for pk in chosen if pk not in matched]:
         db.session.rollback()
         names = ", ".join(str(p) for p in stray)
-        raise RequestError({"customers": [f"Not among this request's matches: {names}."]})
+        message = Text(N_("Not among this request's matches: %(names)s."), names=names)
+        raise RequestError({"customers": [message]})
     try:
         APPLY[found.kind](found, chosen, context)
         found.status = "done"
@@ -218,7 +224,7 @@ def complete(pk: int, user: Any, context: AuditContext, customers: list[int] | N
 def reject(pk: int, user: Any, context: AuditContext, reason: str) -> PrivacyRequest:
     """Close the request unapplied, with ``reason``; commits."""
     if not (reason or "").strip():
-        raise RequestError({"reason": ["This field may not be blank."]})
+        raise RequestError({"reason": [Text(N_("This field may not be blank."))]})
     found = _open(pk)
     found.status = "rejected"
     found.reason = reason.strip()
@@ -236,7 +242,8 @@ def _open(pk: int) -> PrivacyRequest:
         raise RequestError({"detail": ["Not found."]}, status=404)
     if found.status != "open":
         db.session.rollback()
-        raise RequestError({"detail": [f"This request is already {found.status}."]}, 409)
+        message = Text(N_("This request is already %(status)s."), status=found.status)
+        raise RequestError({"detail": [message]}, 409)
     return found
 
 

@@ -2,9 +2,12 @@
 the access package, and the "did we erase this person?" lookup. Supervisors and admins."""
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from backoffice.apitext import shown_all
 from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import role_required
 from backoffice.extensions import db
@@ -20,6 +23,23 @@ PAGE_SIZE = 50
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(privacy_due_this_week=service.due_this_week)
 )
+# How a request's kind and status read on the pages (the stored values stay the API's).
+KIND_WORDS = {
+    "access": _l("access"),
+    "erasure": _l("erasure"),
+    "consent_withdrawal": _l("consent withdrawal"),
+}
+STATUS_WORDS = {"open": _l("open"), "done": _l("done"), "rejected": _l("rejected")}
+
+
+@bp.app_template_filter("privacy_kind_label")
+def kind_label(kind: str) -> str:
+    return str(KIND_WORDS.get(kind, kind.replace("_", " ")))
+
+
+@bp.app_template_filter("privacy_status_label")
+def status_label(status: str) -> str:
+    return str(STATUS_WORDS.get(status, status))
 
 
 @bp.route("/", methods=["GET"], endpoint="list")
@@ -50,7 +70,7 @@ def new_request():
             notes=form.notes.data or "",
             consents=form.consents.data,
         )
-        flash(f"Privacy request #{found.id} registered.")
+        flash(_("Privacy request #%(id)d registered.", id=found.id))
         return redirect(url_for(".detail", pk=found.id))
     return render_template("privacy/new.html", form=form), 400 if form.errors else 200
 
@@ -84,14 +104,14 @@ def complete(pk: int):
     if form.validate_on_submit():
         chosen = form.customers.data or []
         if not chosen:
-            form.customers.errors = ["Tick at least one record, or reject the request."]
+            form.customers.errors = [_("Tick at least one record, or reject the request.")]
         else:
             try:
                 service.complete(pk, current_user, audit_context_from_request("web"), chosen)
             except service.RequestError as exc:
-                form.customers.errors = [m for ms in exc.errors.values() for m in ms]
+                form.customers.errors = shown_all(m for ms in exc.errors.values() for m in ms)
             else:
-                flash(f"Privacy request #{pk} is done.")
+                flash(_("Privacy request #%(id)d is done.", id=pk))
                 return redirect(url_for(".detail", pk=pk))
     return render_request(db.session.get(PrivacyRequest, pk) or found, form, RejectForm(), 400)
 
@@ -105,9 +125,9 @@ def reject(pk: int):
         try:
             service.reject(pk, current_user, audit_context_from_request("web"), form.reason.data)
         except service.RequestError as exc:
-            form.reason.errors = [m for ms in exc.errors.values() for m in ms]
+            form.reason.errors = shown_all(m for ms in exc.errors.values() for m in ms)
         else:
-            flash(f"Privacy request #{pk} is rejected.")
+            flash(_("Privacy request #%(id)d is rejected.", id=pk))
             return redirect(url_for(".detail", pk=pk))
     return render_request(db.session.get(PrivacyRequest, pk) or found, CompleteForm(), form, 400)
 

@@ -1,5 +1,6 @@
 """The saved-view forms: save the current list, rename or share, update, delete."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
@@ -11,11 +12,11 @@ def _strip(value: str | None) -> str | None:
 
 class RenameViewForm(FlaskForm):
     name = StringField(
-        "View name",
-        validators=[DataRequired(message="Give the view a name."), Length(max=100)],
+        _l("View name"),
+        validators=[DataRequired(message=_l("Give the view a name.")), Length(max=100)],
         filters=[_strip],
     )
-    shared = BooleanField("Shared with everyone")
+    shared = BooleanField(_l("Shared with everyone"))
     layout = (("", ("name", "shared")),)
 
 

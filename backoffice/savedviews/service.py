@@ -2,6 +2,8 @@
 
 from urllib.parse import parse_qsl, urlencode
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ OBJECT_TYPE = "saved_view"
 MAX_QUERY = 2000
 # Not part of a view: the page it was saved on.
 DROPPED = frozenset({"page"})
-TAKEN = "You already have a view with this name."
+TAKEN = _l("You already have a view with this name.")
 
 
 class SavedViewError(Exception):
@@ -31,7 +33,7 @@ class NotYourView(SavedViewError):
     """Only the owner of a view, or an admin, may change it."""
 
     def __init__(self):
-        super().__init__("Only the person who made this view, or an admin, can change it.")
+        super().__init__(_("Only the person who made this view, or an admin, can change it."))
 
 
 def view_query(query: str) -> str:
@@ -137,7 +139,7 @@ class SavedViewService:
             SavedView.owner_id == owner_id, SavedView.name == name, SavedView.id != (pk or 0)
         )
         if self.session.scalar(taken) is not None:
-            raise SavedViewError(TAKEN)
+            raise SavedViewError(str(TAKEN))
 
     def _flush_unique(self) -> None:
         """Flush; a name taken meanwhile by a concurrent write is the same clear error."""
@@ -145,7 +147,7 @@ class SavedViewService:
             self.session.flush()
         except IntegrityError as exc:
             self.session.rollback()
-            raise SavedViewError(TAKEN) from exc
+            raise SavedViewError(str(TAKEN)) from exc
 
     def _record(self, context: AuditContext, view: SavedView, action: str, changes) -> None:
         record_event(self.session, context, object_type=OBJECT_TYPE, object_id=view.id,
@@ -159,6 +161,8 @@ class SavedViewService:
 def _checked(query: str) -> str:
     kept = view_query(query)
     if len(kept) > MAX_QUERY:
-        raise SavedViewError(f"This list's filters are too long to save (over {MAX_QUERY} "
-                             "characters).", field="query")  # fmt: skip
+        message = _(
+            "This list's filters are too long to save (over %(most)d characters).", most=MAX_QUERY
+        )
+        raise SavedViewError(message, field="query")
     return kept

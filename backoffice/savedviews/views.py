@@ -1,6 +1,7 @@
 """Saved-view pages: save the current list, open, rename or share, update, delete."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from backoffice.audit.context import audit_context_from_request
@@ -30,7 +31,7 @@ def create():
         except SavedViewError as exc:
             form[exc.field].errors.append(str(exc))
         else:
-            flash(f"View “{view.name}” saved.", "success")
+            flash(_("View “%(name)s” saved.", name=view.name), "success")
             return redirect(_list_url(view))
     return render_template("savedviews/form.html", form=form, view=None)
 
@@ -55,7 +56,7 @@ def edit(pk: int):
         except SavedViewError as exc:
             form[exc.field].errors.append(str(exc))
         else:
-            flash("View saved.", "success")
+            flash(_("View saved."), "success")
             return redirect(_list_url(view))
     return render_template("savedviews/form.html", form=form, view=view)
 
@@ -74,7 +75,7 @@ def update(pk: int):
     except SavedViewError as exc:
         flash(str(exc), "error")
         return redirect(url_for("customers.list"))
-    flash(f"View “{view.name}” now shows the current filters.", "success")
+    flash(_("View “%(name)s” now shows the current filters.", name=view.name), "success")
     return redirect(_list_url(view))
 
 
@@ -86,7 +87,7 @@ def delete(pk: int):
         abort(400)
     name = view.name
     SavedViewService().delete(current_user, view, audit_context_from_request("web"))
-    flash(f"View “{name}” deleted.", "success")
+    flash(_("View “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("customers.list"))
 
 

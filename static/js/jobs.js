@@ -25,7 +25,7 @@
         set(box, "done", number.format(job.done));
         set(box, "total", number.format(job.total));
         set(box, "rate", job.rate ? number.format(Math.round(job.rate)) : "—");
-        set(box, "status", job.status);
+        set(box, "status", job.status_label || job.status);
         if (ACTIVE[job.status]) {
           window.setTimeout(function () { poll(box); }, 2000);
         } else if (ACTIVE[box.dataset.status]) {
