@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from werkzeug.datastructures import MultiDict
 
 from backoffice.customers.declaration import label as field_label
@@ -30,7 +29,11 @@ RANGED = ("created_date", "modified_date")
 REVERSED = _l("The end of this range is before its start: swap the two dates.")
 
 # Filters that are no declared field, and the word a JSON key's chip starts with.
-OTHER_LABELS = {"id": _l("Id"), "mapping": _l("Mapping"), "search": lazy_pgettext("filter", "Search")}
+OTHER_LABELS = {
+    "id": _l("Id"),
+    "mapping": _l("Mapping"),
+    "search": lazy_pgettext("filter", "Search"),
+}
 KEY_WORDS = {
     "attributes": _l("Attribute %(key)s"),
     "extra_field": _l("Extra field %(key)s"),
