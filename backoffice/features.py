@@ -18,7 +18,6 @@ FEATURES = (
     "privacy",
     "savedviews",
     "main",
-    "i18n",
 )
 # Features whose API module is named otherwise (``api/auth.py`` is the API's token check).
 API_MODULES = {"auth": "login"}

@@ -23,7 +23,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "auth.logout": {"POST": "agent"},
     "auth.account": {"GET": "agent", "POST": "agent"},
     # The header's language switch: signed out too (the sign-in page), CSRF-protected.
-    "i18n.language": {"POST": PUBLIC},
+    "auth.language": {"POST": PUBLIC},
     "main.index": {"GET": "agent"},
     "customers.list": {"GET": "agent"},
     "customers.search": {"GET": "agent"},

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     flash,
     redirect,
     render_template,
@@ -22,7 +23,7 @@ from backoffice.auth.forms import LoginForm, SettingsForm
 from backoffice.auth.models import Staff
 from backoffice.auth.throttle import throttled
 from backoffice.extensions import login_manager
-from backoffice.i18n import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE
+from backoffice.i18n import COOKIE, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, LANGUAGES
 from backoffice.types import MAX_ID
 
 bp = Blueprint("auth", __name__)
@@ -105,3 +106,28 @@ def account():
 
 def get_locale_name() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.post("/language", endpoint="language")
+def choose_language():
+    """The header's switch (CSRF-protected as every POST): remember the language on the
+    user's record when signed in, and in a cookie for the signed-out pages (sign-in); then
+    back to the page the switch was on."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGES:
+        abort(400, _("Choose one of the languages offered."))
+    if current_user.is_authenticated:
+        service.set_preferences(current_user.id, language=language)
+    response = redirect(safe_next(request.form.get("next")))
+    response.set_cookie(
+        COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_AGE,
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
