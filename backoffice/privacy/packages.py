@@ -79,7 +79,13 @@ def run_package(job: Job, progress: Progress) -> dict[str, Any]:
             records.append(record)
             orders += len(record["orders"])
         progress.commit(1, number)
-    found = db.session.get(PrivacyRequest, job.params["request"], populate_existing=True)
+    # Held until the commit: a run that somehow overlapped this one finds the package made.
+    found = db.session.get(
+        PrivacyRequest, job.params["request"], with_for_update=True, populate_existing=True
+    )
+    if found.package_expires_at is not None:
+        db.session.rollback()
+        return {}
     found.package = document(found, records)
     found.package_expires_at = utcnow() + timedelta(days=PACKAGE_DAYS)
     context = AuditContext(
