@@ -13,9 +13,11 @@ def register_commands(app: Flask) -> None:
     from backoffice.demo.cli import demo
     from backoffice.jobs.cli import jobs
     from backoffice.orders.cli import orders
+    from backoffice.privacy.cli import privacy
 
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(orders)
     app.cli.add_command(jobs)
     app.cli.add_command(consents)
+    app.cli.add_command(privacy)

@@ -72,6 +72,9 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_STALL_SECONDS": 120.0,
     # Bulk consent changes of up to this many customers run in the request, not the queue.
     "JOBS_INLINE_LIMIT": 500,
+    # A draft job (an opt-out list previewed but never confirmed) holds the uploaded file:
+    # the housekeeping task deletes drafts older than this many hours.
+    "JOBS_DRAFT_HOURS": 24,
     # An opt-out list upload may be this large (a million lines of emails: ~30 MB).
     "OPTOUT_MAX_BYTES": 64 * 1024 * 1024,
     "OPTOUT_MAX_LINES": 1_000_000,
@@ -98,6 +101,7 @@ ENVIRONMENT = {
     "JOBS_BATCH_SIZE": ("JOBS_BATCH_SIZE", int),
     "JOBS_STALL_SECONDS": ("JOBS_STALL_SECONDS", float),
     "JOBS_INLINE_LIMIT": ("JOBS_INLINE_LIMIT", int),
+    "JOBS_DRAFT_HOURS": ("JOBS_DRAFT_HOURS", float),
     "PRIVACY_HASH_KEY": ("PRIVACY_HASH_KEY", str),
 }
 

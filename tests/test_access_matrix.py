@@ -48,6 +48,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "privacy.complete": {"POST": "supervisor"},
     "privacy.reject": {"POST": "supervisor"},
     "privacy.package": {"GET": "supervisor"},
+    "privacy.package_page": {"GET": "supervisor"},
+    "privacy.package_html": {"GET": "supervisor"},
     "privacy.erased": {"GET": "supervisor"},
     "jobs.list": {"GET": "supervisor"},
     "jobs.detail": {"GET": "supervisor"},

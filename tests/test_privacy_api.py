@@ -182,8 +182,8 @@ def test_access_package_holds_records_orders_and_events_and_expires(supervisor_a
     assert records[ids[0]]["events"][0]["action"] == "create"
     assert [e.action for e in events("privacy_request", pk)] == [
         "create",
-        "package",
         "complete",
+        "package",
         "download",
     ]
     found = db.session.get(PrivacyRequest, pk)

@@ -128,3 +128,15 @@ def test_forms_refuse_a_missing_csrf_token(app, supervisor_client, records):
     assert response.status_code == 400
     db.session.expire_all()
     assert not any(db.session.get(Customer, pk).is_anonymized for pk in records)
+
+
+def test_the_menu_links_the_register_for_supervisors_and_admins_only(
+    supervisor_client, admin_client, agent_client
+):
+    link = '<a href="/privacy/"'
+    assert link in supervisor_client.get("/").get_data(as_text=True)
+    assert link in admin_client.get("/customers/").get_data(as_text=True)
+    assert f'{link} aria-current="page"' in supervisor_client.get("/privacy/").get_data(
+        as_text=True
+    )
+    assert link not in agent_client.get("/").get_data(as_text=True)

@@ -25,7 +25,7 @@ from backoffice.audit.context import audit_context_from_request, request_actor
 from backoffice.fields import Field, render_datetime, validate
 from backoffice.filtering import FilterError
 from backoffice.pagination import InvalidPage
-from backoffice.privacy import service
+from backoffice.privacy import packages, service
 from backoffice.privacy.filters import PrivacyRequestFilterSet, request_page
 from backoffice.privacy.models import KINDS, STATUSES, PrivacyRequest
 
@@ -54,7 +54,11 @@ OUTPUT_FIELDS = {
 REQUEST = Schema(
     "PrivacyRequest",
     OUTPUT_FIELDS,
-    extra={"description": "Also: consents, customers (those completed) and matches."},
+    extra={
+        "description": "Also: consents, customers (those completed), matches, and for a done "
+        "access request its package: status (building, ready, failed, expired), job, "
+        "done and total (records read), expires_at."
+    },
 )
 REQUEST_INPUT = Schema(
     "PrivacyRequestInput",
@@ -156,13 +160,42 @@ def privacy_request_reject(pk: int):
 @documented(
     "privacy_request_package",
     "get",
-    operation("The access package", {"200": PACKAGE, "404": ERROR, "409": ERROR}),
+    operation(
+        "The access package (409 with Retry-After while its job builds it)",
+        {"200": PACKAGE, "404": ERROR, "409": ERROR},
+    ),
 )
 @requires("supervisor")
 def privacy_request_package(pk: int):
-    with request_errors():
-        package = service.package_for_download(pk, audit_context_from_request("api"))
+    try:
+        package = packages.for_download(pk, audit_context_from_request("api"), "json")
+    except packages.PackageError as exc:
+        raise package_error(exc) from exc
     return jsonify(package)
+
+
+def package_error(exc: packages.PackageError) -> APIError:
+    """404 / 409 ``{"detail": …}``; while the package is built, also its state and when to
+    ask again (Retry-After)."""
+    if exc.state is None or exc.state.status == "expired":
+        return APIError(exc.status, exc.detail)
+    body = {"detail": exc.detail, "package": package_json(exc.state)}
+    building = exc.state.status == "building"
+    headers = {"Retry-After": str(packages.RETRY_AFTER)} if building else None
+    return APIError(exc.status, body=body, headers=headers)
+
+
+def package_json(state: packages.PackageState | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    job = state.job
+    return {
+        "status": state.status,
+        "job": job.id if job else None,
+        "done": job.done if job else None,
+        "total": job.total if job else None,
+        "expires_at": render_datetime(state.expires_at),
+    }
 
 
 def request_json(found: PrivacyRequest, *, with_matches: bool = False) -> dict[str, Any]:
@@ -181,6 +214,8 @@ def request_json(found: PrivacyRequest, *, with_matches: bool = False) -> dict[s
         "completed_by": found.completed_by_label,
         "completed_at": render_datetime(found.completed_at),
     }
+    if found.kind == "access":
+        body["package"] = package_json(packages.package_state(found))
     if with_matches:
         body["matches"] = [
             {"customer": m.customer_id, "channel": m.channel_id, "matched_on": m.matched_on}

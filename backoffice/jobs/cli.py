@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from backoffice.jobs import queue
+from backoffice.jobs.housekeeping import SweepFailed, run_sweeps
 
 
 @click.group(help="Background jobs.")
@@ -26,3 +27,16 @@ def worker(workers: int) -> None:
     where = getattr(storage, "filename", None) or "Redis"
     click.echo(f"Job worker: {workers} thread(s) on the queue in {where}; Ctrl-C stops it.")
     queue.consumer(current_app._get_current_object(), workers).run()
+
+
+@jobs.command("sweep")
+@with_appcontext
+def sweep() -> None:
+    """Run the housekeeping once, as the worker does every 15 minutes: old draft jobs and
+    expired access packages are deleted (for a cron job where no worker runs)."""
+    try:
+        counts = run_sweeps()
+    except SweepFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name, count in counts.items():
+        click.echo(f"{name}: {count:,} deleted")

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from flask import Flask, has_app_context
-from huey import Huey
+from huey import Huey, crontab
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
@@ -63,6 +63,16 @@ def run_job(job_id: int) -> None:
 
     with _app_context():
         runner.run(job_id)
+
+
+# Every quarter of an hour, on whichever worker's scheduler (Huey runs periodic tasks from
+# the consumer: SQLite or Redis alike): old drafts and expired access packages go.
+@huey.periodic_task(crontab(minute="*/15"), name="backoffice.housekeeping")
+def housekeeping() -> None:
+    from backoffice.jobs import housekeeping as sweeps
+
+    with _app_context():
+        sweeps.run_sweeps()
 
 
 @huey.on_startup()

@@ -1,9 +1,11 @@
 """Starting, confirming, retrying and listing jobs; the only writer of the jobs table
 besides the runner."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import delete, func, select
 
 from backoffice.extensions import db
 from backoffice.jobs import queue, runner
@@ -28,8 +30,10 @@ def create_job(
     input: bytes | None = None,
     result: dict[str, Any] | None = None,
     label: str | None = None,
+    commit: bool = True,
 ) -> Job:
-    """A new job of ``kind`` started by ``user`` (None: ``label``, e.g. a command)."""
+    """A new job of ``kind`` started by ``user`` (None: ``label``, e.g. a command);
+    ``commit=False`` leaves it in the caller's transaction (flushed: it has its id)."""
     if kind not in runner.KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     job = Job(
@@ -45,7 +49,10 @@ def create_job(
         attempts=0,
     )
     db.session.add(job)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return job
 
 
@@ -107,3 +114,15 @@ def job_page(number: int, limit: int, user: Any | None = None) -> Page:
         .offset(page_offset(number, limit))
     ).all()
     return Page(items=list(items), count=count, number=number, limit=limit)
+
+
+def purge_drafts(now: datetime | None = None) -> int:
+    """Delete the drafts (an opt-out list previewed, never confirmed) older than
+    JOBS_DRAFT_HOURS, with the file each holds; commits. Returns how many."""
+    hours = current_app.config["JOBS_DRAFT_HOURS"]
+    cutoff = (now or utcnow()) - timedelta(hours=hours)
+    gone = db.session.execute(
+        delete(Job).where(Job.status == "draft", Job.created_at < cutoff)
+    ).rowcount
+    db.session.commit()
+    return gone

@@ -17,6 +17,7 @@ PER_PAGE = 25
 KIND_LABELS = {
     "consents.bulk": _l("Bulk consent change"),
     "consents.optout": _l("Opt-out list"),
+    "privacy.package": _l("Access package"),
 }
 STATUS_LABELS = {
     "draft": _l("draft"),

@@ -43,7 +43,8 @@ class PrivacyRequest(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     completed_by_label: Mapped[str | None] = mapped_column(String(255))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # access: the data package, kept until package_expires_at.
+    # access: the data package a job builds (details["package_job"]), kept until
+    # package_expires_at, then deleted (set to SQL NULL; package_expires_at stays).
     package: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONObject, nullable=True))
     package_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -54,10 +55,6 @@ class PrivacyRequest(db.Model):
     @property
     def customers(self) -> list[int]:
         return list(self.details.get("customers", []))
-
-    @property
-    def package_available(self) -> bool:
-        return self.package_expires_at is not None and self.package_expires_at > utcnow()
 
     @property
     def is_overdue(self) -> bool:

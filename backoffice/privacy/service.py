@@ -11,7 +11,6 @@ from sqlalchemy import func, or_, select
 
 from backoffice.apitext import N_, Text
 from backoffice.audit.context import AuditContext
-from backoffice.audit.service import record_event
 from backoffice.channels.models import Channel
 from backoffice.customers.consents import apply_consents
 from backoffice.customers.models import Customer
@@ -20,13 +19,12 @@ from backoffice.database import discard_old_page_images
 from backoffice.extensions import db
 from backoffice.orders.models import Order
 from backoffice.people.keys import email_key, phone_key
+from backoffice.privacy import packages
+from backoffice.privacy.events import audit, request_source
 from backoffice.privacy.models import PrivacyRequest
-from backoffice.privacy.package import build_package
 from backoffice.types import utcnow
 
-OBJECT_TYPE = "privacy_request"
 DUE_DAYS = 30
-PACKAGE_DAYS = 7
 WITHDRAWABLE = ("email_allowed", "sms_allowed", "call_allowed")
 
 
@@ -97,7 +95,7 @@ def create_request(
     )
     db.session.add(found)
     db.session.flush()
-    _audit(found, context, "create", {"kind": (None, kind), "reference": (None, reference)})
+    audit(found, context, "create", {"kind": (None, kind), "reference": (None, reference)})
     db.session.commit()
     return found
 
@@ -178,19 +176,14 @@ def due_this_week() -> int:
     )
 
 
-def request_source(pk: int) -> str:
-    """The audit source of what completing request ``pk`` wrote (it fits 16 characters
-    up to request 99,999,999)."""
-    return f"privacy:{pk}"
-
-
 def locked(pk: int) -> PrivacyRequest | None:
     """The request, its row held until the transaction ends (two completions queue)."""
     return db.session.get(PrivacyRequest, pk, with_for_update=True, populate_existing=True)
 
 
 def complete(pk: int, user: Any, context: AuditContext, customers: list[int] | None = None):
-    """Apply the request to ``customers`` (None: every match), all or none; commits.
+    """Apply the request to ``customers`` (None: every match), all or none; commits. An
+    access request is done at once: its package is built by a job queued here.
 
     RequestError (409) once it is no longer open, (400) for a pk not among the matches."""
     found = _open(pk)
@@ -203,7 +196,10 @@ def complete(pk: int, user: Any, context: AuditContext, customers: list[int] | N
         message = Text(N_("Not among this request's matches: %(names)s."), names=names)
         raise RequestError({"customers": [message]})
     try:
-        APPLY[found.kind](found, chosen, context)
+        if found.kind == "access":
+            packages.queue_build(found, chosen, user, context)
+        else:
+            APPLY[found.kind](found, chosen, context)
         found.status = "done"
         found.details = {**found.details, "customers": chosen}
         found.completed_by_id = getattr(user, "id", None)
@@ -211,13 +207,15 @@ def complete(pk: int, user: Any, context: AuditContext, customers: list[int] | N
         found.completed_at = utcnow()
         if found.kind == "erasure":
             _forget_subject(found)
-        _audit(found, context, "complete", {"customers": (None, chosen)})
+        audit(found, context, "complete", {"customers": (None, chosen)})
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     if found.kind == "erasure":
         discard_old_page_images(db.session.get_bind())
+    if found.kind == "access":
+        packages.start(found)
     return found
 
 
@@ -231,7 +229,7 @@ def reject(pk: int, user: Any, context: AuditContext, reason: str) -> PrivacyReq
     found.completed_by_id = getattr(user, "id", None)
     found.completed_by_label = context.actor_label
     found.completed_at = utcnow()
-    _audit(found, context, "reject", {"reason": (None, found.reason)})
+    audit(found, context, "reject", {"reason": (None, found.reason)})
     db.session.commit()
     return found
 
@@ -259,38 +257,12 @@ def _withdraw(found: PrivacyRequest, ids: list[int], context: AuditContext) -> N
         apply_consents([Customer.__table__.c.id.in_(ids)], target, context)
 
 
-def _package(found: PrivacyRequest, ids: list[int], context: AuditContext) -> None:
-    found.package = build_package(found, ids)
-    found.package_expires_at = utcnow() + timedelta(days=PACKAGE_DAYS)
-    _audit(found, context, "package", {"customers": (None, ids)})
-
-
-APPLY = {"erasure": _erase, "consent_withdrawal": _withdraw, "access": _package}
+APPLY = {"erasure": _erase, "consent_withdrawal": _withdraw}
 
 
 def _forget_subject(found: PrivacyRequest) -> None:
     """Keep only the hashes: the register still answers "did we erase this person?"."""
     found.email = found.phone_number = found.email_key = found.phone_key = None
-
-
-def package_for_download(pk: int, context: AuditContext) -> dict[str, Any]:
-    """The access package, its download audited; RequestError 404 (none, or expired: then
-    deleted) or 409 (not completed yet)."""
-    found = db.session.get(PrivacyRequest, pk)
-    if found is None or found.kind != "access":
-        raise RequestError({"detail": ["Not found."]}, status=404)
-    if found.status != "done":
-        raise RequestError({"detail": ["The package is made when the request is done."]}, 409)
-    if found.package_expires_at is None or found.package_expires_at <= utcnow():
-        if found.package is not None:
-            found.package = None
-            _audit(found, context, "package_expire", {})
-            db.session.commit()
-        raise RequestError({"detail": ["The package has expired."]}, status=404)
-    package = found.package
-    _audit(found, context, "download", {})
-    db.session.commit()
-    return package
 
 
 def erased_before(email: str | None, phone_number: str | None) -> list[PrivacyRequest]:
@@ -308,15 +280,4 @@ def erased_before(email: str | None, phone_number: str | None) -> list[PrivacyRe
             .where(or_(*hashes), PrivacyRequest.kind == "erasure", PrivacyRequest.status == "done")
             .order_by(PrivacyRequest.id)
         )
-    )
-
-
-def _audit(found: PrivacyRequest, context: AuditContext, action: str, changes: dict) -> None:
-    record_event(
-        db.session,
-        context,
-        object_type=OBJECT_TYPE,
-        object_id=found.id,
-        action=action,
-        changes=changes,
     )

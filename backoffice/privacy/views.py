@@ -1,7 +1,17 @@
 """Privacy request pages: the register, a new request, a request's matches and its outcome,
 the access package, and the "did we erase this person?" lookup. Supervisors and admins."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +23,7 @@ from backoffice.auth.access import role_required
 from backoffice.extensions import db
 from backoffice.filtering import FilterError
 from backoffice.pagination import InvalidPage, parse_page_number
-from backoffice.privacy import service
+from backoffice.privacy import packages, service
 from backoffice.privacy.filters import request_page
 from backoffice.privacy.forms import CompleteForm, ErasedLookupForm, PrivacyRequestForm, RejectForm
 from backoffice.privacy.models import PrivacyRequest
@@ -89,6 +99,7 @@ def render_request(found, complete_form, reject_form, status=200):
     page = render_template(
         "privacy/detail.html",
         found=found,
+        package=packages.package_state(found),
         matches=matches,
         complete_form=complete_form,
         reject_form=reject_form,
@@ -135,14 +146,38 @@ def reject(pk: int):
 @bp.route("/<int:pk>/package.json", methods=["GET"], endpoint="package")
 @role_required("supervisor")
 def package(pk: int):
-    """The access package as a download (404 once expired, 409 before completion)."""
-    try:
-        body = service.package_for_download(pk, audit_context_from_request("web"))
-    except service.RequestError as exc:
-        abort(exc.status)
-    response = jsonify(body)
+    """The access package as a JSON download (404 once expired, 409 until it is built)."""
+    response = jsonify(_package(pk, "json"))
     response.headers["Content-Disposition"] = f'attachment; filename="privacy-request-{pk}.json"'
     return response
+
+
+@bp.route("/<int:pk>/package", methods=["GET"], endpoint="package_page")
+@role_required("supervisor")
+def package_page(pk: int):
+    """The same package as a readable, printable page."""
+    body = _package(pk, "page")
+    return render_template(
+        "privacy/package.html", found=db.session.get(PrivacyRequest, pk), package=body
+    )
+
+
+@bp.route("/<int:pk>/package.html", methods=["GET"], endpoint="package_html")
+@role_required("supervisor")
+def package_html(pk: int):
+    """The same package as one self-contained HTML file to hand to the person."""
+    response = make_response(
+        render_template("privacy/package_document.html", package=_package(pk, "html"))
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="privacy-request-{pk}.html"'
+    return response
+
+
+def _package(pk: int, fmt: str) -> dict:
+    try:
+        return packages.for_download(pk, audit_context_from_request("web"), fmt)
+    except packages.PackageError as exc:
+        abort(exc.status, exc.detail)
 
 
 @bp.route("/erased", methods=["GET"], endpoint="erased")
