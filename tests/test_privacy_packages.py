@@ -109,7 +109,7 @@ def test_the_request_is_done_at_once_and_the_package_comes_when_its_job_ran(
     assert f'href="/jobs/{job_id}/"' in page
     assert supervisor_client.get(f"/privacy/{pk}/package.json").status_code == 409
     jobs_page = supervisor_client.get("/jobs/").get_data(as_text=True)
-    assert "privacy.package" in jobs_page
+    assert "Access package" in jobs_page  # the kind, worded
 
     job_runner.run(job_id)  # what a worker does
 
