@@ -6,9 +6,10 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import JSON, event
 
 from backoffice.audit.context import AuditContext
+from backoffice.customers.models import Customer
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.orders.models import Order
@@ -324,6 +325,26 @@ def test_the_list_issues_a_bounded_number_of_statements(app, agent_client, chann
     # the user, the channels (which also answer the channel filter's check), the saved views,
     # the page with its count
     assert counts == [4, 4]
+
+
+def test_the_list_reads_no_json_column(agent_client, crowd):
+    """The table shows no JSON column: its page statement does not read (and decode) them."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        html = text(agent_client.get("/customers/"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert "ann@example.com" in html
+    (page,) = [s for s in statements if "counted" in s]
+    json_columns = [c.name for c in Customer.__table__.c if isinstance(c.type, JSON)]
+    assert len(json_columns) == 5
+    assert not [name for name in json_columns if f"customers.{name}" in page]
+    assert "customers.email_allowed" in page  # what the table shows is read
 
 
 # -- quick search ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.customers.declaration import label as field_label
 
 ACTION_LABELS = {
@@ -22,7 +23,14 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+def consent_marks(customer: Any) -> list[tuple[bool, str]]:
+    """(allowed, label) of each consent: plain attribute reads (Jinja's ``|attr`` costs an
+    ``inspect.getattr_static`` each, 75 a list page)."""
+    return [(getattr(customer, name), field_label(name)) for name in CONSENT_FIELDS]
+
+
 TEMPLATE_FILTERS = {
+    "consent_marks": consent_marks,
     "pretty_json": pretty_json,
     "field_label": field_label,
     "action_label": action_label,
