@@ -57,10 +57,13 @@ def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
     return {customer_id: totals.get(customer_id, OrdersInfo()) for customer_id in customer_ids}
 
 
-def customer_orders(customer: Customer, number: int, limit: int = 10) -> Page:
-    """The customer's orders, newest first."""
+def customer_orders(
+    customer: Customer, number: int, limit: int = 10, count: int | None = None
+) -> Page:
+    """The customer's orders, newest first; ``count``, when the caller has just read it (the
+    order totals), spares the count query."""
     params = {"customer_id": customer.id}
-    return paginate(db.session, CUSTOMER_ORDERS, CUSTOMER_ORDER_COUNT, number, limit, params)
+    return paginate(db.session, CUSTOMER_ORDERS, CUSTOMER_ORDER_COUNT, number, limit, params, count)
 
 
 def order_filters(args: MultiDict) -> OrderFilterSet:
