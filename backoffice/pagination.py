@@ -66,12 +66,10 @@ def paginate(
     number: int,
     limit: int,
     params: dict[str, Any] | None = None,
-    count: int | None = None,
 ) -> Page:
-    """One count query and one page query (both run with ``params``); no count query when the
-    caller already knows the ``count``. ``number`` -1 means the last page."""
-    if count is None:
-        count = session.scalar(count_statement, params) or 0
+    """One count query and one page query (both run with ``params``). ``number`` -1 means the
+    last page."""
+    count = session.scalar(count_statement, params) or 0
     pages = max(1, math.ceil(count / limit))
     if number == -1:
         number = pages
