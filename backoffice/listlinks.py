@@ -1,8 +1,9 @@
 """A list page's links: this URL with some parameters changed, and a sortable column's link."""
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from werkzeug.datastructures import MultiDict
 
 
@@ -36,5 +37,16 @@ def sorting(key: str, default: str | None = None) -> dict:
     return {"url": url_with(ordering=target, page=None), "state": state}
 
 
+# An id no row has: where it lands in a built URL is where each row's id goes.
+_MARK = 987654321987654321
+
+
+def row_urls(endpoint: str, key: str = "pk") -> Callable[[int], str]:
+    """The URL of ``endpoint`` for each row's integer ``key``, built once for a whole table:
+    ``url_for`` costs ~12 µs, 25 times a list page."""
+    prefix, suffix = url_for(endpoint, **{key: _MARK}).split(str(_MARK))
+    return lambda pk: f"{prefix}{int(pk)}{suffix}"
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.globals.update(url_with=url_with, sorting=sorting)
+    app.jinja_env.globals.update(url_with=url_with, sorting=sorting, row_urls=row_urls)

@@ -6,9 +6,10 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import JSON, event
 
 from backoffice.audit.context import AuditContext
+from backoffice.customers.models import Customer
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.orders.models import Order
@@ -326,6 +327,32 @@ def test_the_list_issues_a_bounded_number_of_statements(app, agent_client, chann
     assert counts == [4, 4]
 
 
+def statements_of(client, path: str) -> tuple[str, list[str]]:
+    """The page at ``path`` and the statements it sent."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        html = text(client.get(path))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return html, statements
+
+
+def test_the_list_reads_no_json_column(agent_client, crowd):
+    """The table shows no JSON column: its page statement does not read (and decode) them."""
+    html, statements = statements_of(agent_client, "/customers/")
+    assert "ann@example.com" in html
+    (page,) = [s for s in statements if "counted" in s]
+    json_columns = [c.name for c in Customer.__table__.c if isinstance(c.type, JSON)]
+    assert len(json_columns) == 5
+    assert not [name for name in json_columns if f"customers.{name}" in page]
+    assert "customers.email_allowed" in page  # what the table shows is read
+
+
 # -- quick search ------------------------------------------------------------------------------
 
 
@@ -357,6 +384,18 @@ def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client,
     assert f'href="/customers/{customer.id}/?orders_page=2"' in html
     second = text(agent_client.get(f"/customers/{customer.id}/?orders_page=2"))
     assert "ORD-10" in second and "ORD-11" in second and "ORD-00" not in second
+    assert agent_client.get(f"/customers/{customer.id}/?orders_page=3").status_code == 404
+
+
+def test_detail_pages_the_orders_without_counting_them_again(agent_client, customer):
+    """The order totals already count the orders: no second COUNT for the orders' pages."""
+    for n in range(3):
+        make_order(customer, f"ORD-{n:02d}", days_ago=n)
+    html, statements = statements_of(agent_client, f"/customers/{customer.id}/")
+    assert "<dt>Orders</dt><dd>3</dd>" in html and "ORD-02" in html
+    orders = [s for s in statements if re.search(r"\bFROM orders\b", s)]
+    assert len(orders) == 2  # the totals (with their count) and the page
+    assert sum("count(*)" in s.lower() for s in orders) == 0
 
 
 def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client, users, customer):

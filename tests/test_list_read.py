@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from backoffice import listlinks
@@ -46,3 +47,12 @@ def test_list_links_are_the_apps_and_sorting_takes_its_default(app):
         newest = listlinks.sorting("created_date", "-created_date")
         assert newest == {"url": "/orders/?ordering=created_date", "state": "descending"}
         assert listlinks.sorting("email")["state"] is None
+
+
+def test_row_urls_are_url_for_built_once(app):
+    for base in ("/", "/backoffice/"):
+        with app.test_request_context("/customers/", base_url=f"http://localhost{base}"):
+            detail = listlinks.row_urls("customers.detail")
+            for pk in (1, 42, 987654321):
+                assert detail(pk) == url_for("customers.detail", pk=pk)
+    assert detail(7) == "/backoffice/customers/7/"

@@ -6,7 +6,8 @@
 - The page is a deferred join: the ids of the page come from a walk of an index (for a deep
   page an index-only walk of 500,000 entries, not of 500,000 rows), then only those rows are read.
 - Count and page travel in one statement, and rows come back as plain values (no ORM identity
-  map, no unit of work): a list is read, never changed.
+  map, no unit of work): a list is read, never changed. A reader that shows only some columns
+  (the HTML table) asks for those: the JSON columns are not read and decoded for every row.
 """
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from werkzeug.datastructures import MultiDict
 
 from backoffice.channels.models import Channel
+from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.customers.filterset import CustomerFilterSet
 from backoffice.customers.models import Customer, CustomerCount, CustomerDisplay
 from backoffice.extensions import db
@@ -46,6 +48,13 @@ FILTER_FIRST = 50_000
 CHANNEL_COLUMNS = ("id", "name", "channel_type", "is_active", "created_date", "modified_date")
 LIMIT, OFFSET = bindparam("page_limit", type_=Integer), bindparam("page_offset", type_=Integer)
 PAGING = frozenset({"page", "limit"})
+ALL_COLUMNS = tuple(column.name for column in CUSTOMERS.c)
+# What the HTML table (macros/customers.html, customer_table) shows of a customer: no JSON
+# column (5 json.loads a row), no search key.
+TABLE_COLUMNS = (
+    "id", "channel_id", "email", "first_name", "last_name", "phone_number", "is_active",
+    "channel_code", "created_date", "user_type", "anonymized_at", *CONSENT_FIELDS,
+)  # fmt: skip
 # Statements of recent queries, reused: building one costs more than the database's work on
 # an indexed page (~0.3-0.8 ms, plus as much again for SQLAlchemy's cache key of a new one).
 _STATEMENTS = StatementCache(size=256)
@@ -102,16 +111,17 @@ def customer_list_page(
     *,
     read: bool = True,
     filterset: type[CustomerFilterSet] = CustomerFilterSet,
+    columns: tuple[str, ...] = ALL_COLUMNS,
 ) -> CustomerList:
     """The one entry of the customer list, for the HTML page and the API: the query string
     parsed once into its filter set, then the page ``page`` (a number, or the parameter as
-    given), unless ``read`` is false or a filter value is bad. Raises InvalidPage for a page
-    that does not exist."""
+    given) with the customer ``columns`` asked for, unless ``read`` is false or a filter value
+    is bad. Raises InvalidPage for a page that does not exist."""
     filters = customer_filters(args, channels, filterset)
     if not (read and filters.is_valid):
         return CustomerList(filters, None)
     number = page if isinstance(page, int) else parse_page_number(page)
-    return CustomerList(filters, customer_page(filters, number, limit))
+    return CustomerList(filters, customer_page(filters, number, limit, columns))
 
 
 def answered_by_counter(filters: CustomerFilterSet) -> bool:
@@ -186,9 +196,9 @@ def _columns_of(order: list[Any]) -> list[Any]:
     ]
 
 
-def page_statement(filters: CustomerFilterSet) -> Select:
-    """One row per customer of the page, each with the total; one row of NULLs and the total
-    when the page is empty. Run it with ``page_params``."""
+def page_statement(filters: CustomerFilterSet, columns: tuple[str, ...] = ALL_COLUMNS) -> Select:
+    """One row per customer of the page (its ``columns``), each with the total; one row of
+    NULLs and the total when the page is empty. Run it with ``page_params``."""
     counted = (
         select(count_statement(filters).scalar_subquery().label("total"))
         .cte("counted")
@@ -204,7 +214,7 @@ def page_statement(filters: CustomerFilterSet) -> Select:
     return (
         select(
             counted.c.total,
-            *CUSTOMERS.c,
+            *(CUSTOMERS.c[name] for name in columns),
             *channel_columns(channel),
         )
         .select_from(rows)
@@ -216,13 +226,16 @@ def page_params(number: int, limit: int) -> dict[str, int]:
     return {LIMIT.key: limit, OFFSET.key: page_offset(number, limit)}
 
 
-def _query_key(filters: CustomerFilterSet) -> tuple:
-    """What the page statement follows from: the validated query (but its page) and dialect."""
+def _query_key(filters: CustomerFilterSet, columns: tuple[str, ...]) -> tuple:
+    """What the page statement follows from: the validated query (but its page), the dialect
+    and the columns read."""
     query = tuple(item for item in filters.args.items(multi=True) if item[0] not in PAGING)
-    return type(filters), filters.context.dialect, query
+    return type(filters), filters.context.dialect, query, columns
 
 
-def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:
+def customer_page(
+    filters: CustomerFilterSet, number: int, limit: int, columns: tuple[str, ...] = ALL_COLUMNS
+) -> Page:
     """One page of the filtered customers as ``CustomerRow``s, in one statement (two for
     ``page=last``, whose number needs the count first).
 
@@ -233,13 +246,14 @@ def customer_page(filters: CustomerFilterSet, number: int, limit: int) -> Page:
     if number == -1:
         count = int(db.session.scalar(count_statement(filters)) or 0)
         number = max(1, -(-count // limit))
-    statement = _STATEMENTS.get(_query_key(filters), lambda: page_statement(filters))
+    key = _query_key(filters, columns)
+    statement = _STATEMENTS.get(key, lambda: page_statement(filters, columns))
     result = db.session.execute(statement, page_params(number, limit)).mappings().all()
     count = int(result[0]["total"]) if result else 0
     if number > max(1, -(-count // limit)):
         raise InvalidPage(str(number))
     channels: dict[int, ChannelRow] = {}
-    items = [customer_row_of(row, channels) for row in result if row["id"] is not None]
+    items = [customer_row_of(row, channels, columns) for row in result if row["id"] is not None]
     return Page(items=items, count=count, number=number, limit=limit)
 
 
@@ -271,11 +285,13 @@ ONE_CUSTOMER = _one_customer()
 ONE_CUSTOMER_OF_CHANNEL = ONE_CUSTOMER.where(CUSTOMERS.c.channel_id == bindparam("channel_id"))
 
 
-def customer_row_of(row: Any, channels: dict[int, ChannelRow]) -> CustomerRow:
-    """A row of customer columns and ``channel__`` columns; rows of one channel share it."""
+def customer_row_of(
+    row: Any, channels: dict[int, ChannelRow], columns: tuple[str, ...] = ALL_COLUMNS
+) -> CustomerRow:
+    """A row of customer ``columns`` and ``channel__`` columns; rows of one channel share it."""
     channel = channels.get(row["channel_id"])
     if channel is None:
         channel = channels[row["channel_id"]] = ChannelRow(
             {name: row[f"channel__{name}"] for name in CHANNEL_COLUMNS}
         )
-    return CustomerRow({column.name: row[column.name] for column in CUSTOMERS.c}, channel)
+    return CustomerRow({name: row[name] for name in columns}, channel)

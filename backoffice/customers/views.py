@@ -30,7 +30,7 @@ from backoffice.customers.forms import (
     NewCustomerForm,
     rebase,
 )
-from backoffice.customers.listread import customer_list_page
+from backoffice.customers.listread import TABLE_COLUMNS, customer_list_page
 from backoffice.customers.models import Customer
 from backoffice.customers.reads import (
     all_channels,
@@ -73,6 +73,7 @@ def customer_list():
             channels,
             read=not form_errors,
             filterset=CustomerPageFilterSet,
+            columns=TABLE_COLUMNS,
         )
     except InvalidPage:
         return redirect(listlinks.url_with(page=_last_page(args, channels)))

@@ -12,7 +12,7 @@ from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.filters import OrderFilterSet
 from backoffice.orders.models import Order
-from backoffice.pagination import Page, filtered_page, paginate
+from backoffice.pagination import InvalidPage, Page, filtered_page, page_offset
 
 ZERO = Decimal("0.00")
 
@@ -41,6 +41,8 @@ CUSTOMER_ORDERS = (
     select(Order)
     .where(Order.customer_id == bindparam("customer_id"))
     .order_by(Order.created_date.desc(), Order.id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
 CUSTOMER_ORDER_COUNT = (
     select(func.count()).select_from(Order).where(Order.customer_id == bindparam("customer_id"))
@@ -57,10 +59,22 @@ def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
     return {customer_id: totals.get(customer_id, OrdersInfo()) for customer_id in customer_ids}
 
 
-def customer_orders(customer: Customer, number: int, limit: int = 10) -> Page:
-    """The customer's orders, newest first."""
+def customer_orders(
+    customer: Customer, number: int, limit: int = 10, count: int | None = None
+) -> Page:
+    """The customer's orders, newest first; ``count``, when the caller has just read it (the
+    order totals), spares the count query. Raises InvalidPage past the last page."""
     params = {"customer_id": customer.id}
-    return paginate(db.session, CUSTOMER_ORDERS, CUSTOMER_ORDER_COUNT, number, limit, params)
+    if count is None:
+        count = db.session.scalar(CUSTOMER_ORDER_COUNT, params) or 0
+    page = Page(items=[], count=count, number=number, limit=limit)
+    page.number = page.pages if number == -1 else number
+    if page.number > page.pages:
+        raise InvalidPage(str(number))
+    # The prebuilt statement, LIMIT and OFFSET bound: no new statement (and cache key) a page.
+    params |= {"limit": limit, "offset": page_offset(page.number, limit)}
+    page.items = list(db.session.scalars(CUSTOMER_ORDERS, params))
+    return page
 
 
 def order_filters(args: MultiDict) -> OrderFilterSet:

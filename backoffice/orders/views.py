@@ -37,13 +37,14 @@ code_source(Order.customer_id, Order.number)
 @customer_page_section
 def customer_orders_section(customer: Customer, args: MultiDict) -> dict[str, Any]:
     """``orders``: the page of orders ``orders_page`` asks for (404 past the last one);
-    ``info``: the customer's order totals."""
+    ``info``: the customer's order totals, whose count pages the orders (no count query)."""
+    info = orders_info([customer.id])[customer.id]
     try:
         number = parse_page_number(args.get("orders_page"))
-        orders = customer_orders(customer, number, ORDERS_PER_PAGE)
+        orders = customer_orders(customer, number, ORDERS_PER_PAGE, info.total_order_count)
     except InvalidPage:
         abort(404)
-    return {"orders": orders, "info": orders_info([customer.id])[customer.id]}
+    return {"orders": orders, "info": info}
 
 
 @bp.get("/<int:pk>/", endpoint="detail")
