@@ -1,10 +1,14 @@
-"""Column types shared by the models: UTC datetimes, money, JSON objects."""
+"""Column types shared by the models: UTC datetimes, money, JSON objects, search keys."""
 
+import string
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Numeric, String
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
@@ -78,3 +82,32 @@ def search_key(length: int) -> String:
     """A search key column: compared byte by byte (collation "C" on PostgreSQL, SQLite's
     binary default), so a prefix is a range of its index whatever the database's collation."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class code_key(FunctionElement):
+    """A code as the search compares it: its ASCII letters in small, nothing else changed —
+    ``lower()`` on SQLite (ASCII only), ``lower(… COLLATE "C")`` on PostgreSQL (ASCII only
+    under "C", and compared byte by byte), so both databases fold alike and a prefix is a
+    range of an index on the same expression (migration 0014s)."""
+
+    type = String()
+    name = "code_key"
+    inherit_cache = True
+
+
+@compiles(code_key)
+def _code_key(element: code_key, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(code_key, "postgresql")
+def _code_key_postgresql(element: code_key, compiler: Any, **kw: Any) -> str:
+    return f'lower({compiler.process(element.clauses, **kw)} COLLATE "C")'
+
+
+_ASCII_SMALL = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def code_term(text: str) -> str:
+    """A typed code as ``code_key`` stores it: ASCII capitals in small."""
+    return text.translate(_ASCII_SMALL)

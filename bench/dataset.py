@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from backoffice import create_app  # noqa: E402
 from backoffice.extensions import db  # noqa: E402
+from backoffice.people.keys import KEY_COLUMNS, customer_keys  # noqa: E402
 
 CHANNELS = [  # name, type, code prefix, share of the customers
     ("Trendyol", "marketplace", "TY", 0.35),
@@ -142,6 +143,14 @@ LAST = [
     "nowak",
     "horvat",
 ]
+# How the names are written (the email keeps the bare letters): searched as typed without them.
+SPELLED = {
+    "ayse": "Ayşe", "oguz": "Oğuz", "pinar": "Pınar", "tugba": "Tuğba", "baris": "Barış",
+    "nazli": "Nazlı", "gizem": "Gizem", "yilmaz": "Yılmaz", "sahin": "Şahin", "celik": "Çelik",
+    "yildiz": "Yıldız", "aydin": "Aydın", "ozturk": "Öztürk", "dogan": "Doğan", "muller": "Müller",
+    "koc": "Koç", "kilic": "Kılıç", "cetin": "Çetin", "ozdemir": "Özdemir", "simsek": "Şimşek",
+    "gunes": "Güneş", "avci": "Avcı", "ates": "Ateş", "tas": "Taş",
+}  # fmt: skip
 DOMAINS = ("gmail.com", "hotmail.com", "yahoo.com", "outlook.com", "example.com.tr", "icloud.com")
 TIERS = ("bronze",) * 6 + ("silver",) * 3 + ("gold", "platinum")
 CLIENTS = ("web", "ios", "android")
@@ -152,7 +161,7 @@ CUSTOMER_COLUMNS = (
     "id, channel_id, email, first_name, last_name, phone_number, is_active, channel_code, "
     "erp_code, extra_field, modified_date, created_date, date_joined, email_allowed, "
     "sms_allowed, call_allowed, gender, attributes, user_type, date_of_birth, attributes_kwargs, "
-    "localized_attributes, localized_attributes_kwargs, version"
+    "localized_attributes, localized_attributes_kwargs, version, " + ", ".join(KEY_COLUMNS)
 )
 ORDER_COLUMNS = (
     "id, channel_id, number, customer_id, amount, discount_amount, refund_amount, status, "
@@ -163,7 +172,20 @@ AUDIT_COLUMNS = "id, object_type, object_id, object_version, action, changes, ac
 TABLES = ("customers", "orders", "integration_mappings", "audit_events")
 # SQLite's index of the JSON filters: the triggers on customers fill it during the load (so it
 # is exactly what any other write path would give); only its lookup index waits for the end.
-INDEXED = (*TABLES, "customer_json_values")
+INDEXED = (*TABLES, "customer_json_values", "customer_search_words")
+WORDS = "customer_search_words"
+# Its rows come from customers.search_words in one INSERT … SELECT after the load (sorted: an
+# append to the primary key, not 4 million random inserts); its insert trigger waits.
+FILL_WORDS = {
+    "postgresql": f"INSERT INTO {WORDS} (word, customer_id) SELECT w.word, c.id FROM customers c, "
+    "jsonb_array_elements_text(c.search_words::jsonb) AS w (word) "
+    "WHERE c.search_words IS NOT NULL",
+    "sqlite": f"INSERT INTO {WORDS} (word, customer_id) SELECT j.value, c.id "
+    "FROM customers c, json_each(c.search_words) j WHERE c.search_words IS NOT NULL ORDER BY 1, 2",
+}
+
+
+KEYS_SECONDS = [0.0]  # time spent computing the search keys, for the build's report
 
 
 def customers(count: int, rng: random.Random):
@@ -182,13 +204,22 @@ def customers(count: int, rng: random.Random):
         }
         if rng.random() < 0.4:
             attributes["sso_id"] = f"sso-{n:08d}"
+        values = {
+            "email": f"{first}.{last}{n}@{rng.choice(DOMAINS)}",
+            "first_name": SPELLED.get(first, first.capitalize()),
+            "last_name": SPELLED.get(last, last.capitalize()),
+            "phone_number": None if rng.random() < 0.1 else f"+90 5{n % 100:02d} {n:07d}",
+        }
+        clock = time.perf_counter()
+        keys = customer_keys(values).values()  # the search keys, as every write path has them
+        KEYS_SECONDS[0] += time.perf_counter() - clock
         yield (
             n,
             channel,
-            f"{first}.{last}{n}@{rng.choice(DOMAINS)}",
-            first.capitalize(),
-            last.capitalize(),
-            None if rng.random() < 0.1 else f"+90 5{n % 100:02d} {n:07d}",
+            values["email"],
+            values["first_name"],
+            values["last_name"],
+            values["phone_number"],
             rng.random() < 0.93,
             f"{CHANNELS[channel - 1][2]}-{n:08d}",
             f"ERP{n:09d}" if rng.random() < 0.4 else None,
@@ -207,6 +238,7 @@ def customers(count: int, rng: random.Random):
             {},
             {},
             1,
+            *keys,
         )
 
 
@@ -315,6 +347,25 @@ def secondary_indexes(connection, dialect: str) -> list[str]:
     return [sql for _name, sql in found]
 
 
+def pause_words(connection, dialect: str) -> list[str]:
+    """Stops the words table's insert trigger (and, on PostgreSQL, its primary key) for the load:
+    the statements that fill the table once and put both back."""
+    trigger = f"{WORDS}_insert"
+    if dialect == "postgresql":
+        connection.exec_driver_sql(f"ALTER TABLE customers DISABLE TRIGGER {trigger}")
+        connection.exec_driver_sql(f"ALTER TABLE {WORDS} DROP CONSTRAINT pk_{WORDS}")
+        return [
+            FILL_WORDS[dialect],
+            f"ALTER TABLE {WORDS} ADD CONSTRAINT pk_{WORDS} PRIMARY KEY (word, customer_id)",
+            f"ALTER TABLE customers ENABLE TRIGGER {trigger}",
+        ]
+    (create,) = connection.exec_driver_sql(
+        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = '{trigger}'"
+    ).one()
+    connection.exec_driver_sql(f"DROP TRIGGER {trigger}")
+    return [FILL_WORDS[dialect], create]
+
+
 def build(url: str, count: int, orders_per_customer: float = 3.0, seed: int = 6) -> None:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     rng = random.Random(seed)
@@ -339,6 +390,7 @@ def build(url: str, count: int, orders_per_customer: float = 3.0, seed: int = 6)
                     {"id": position, "name": name, "kind": kind, "now": _sqlite_value(START)},
                 )
             indexes = secondary_indexes(connection, dialect)
+            words = pause_words(connection, dialect)
             channels = bytearray(count + 1)
 
             def remember(rows):
@@ -349,7 +401,7 @@ def build(url: str, count: int, orders_per_customer: float = 3.0, seed: int = 6)
             write(
                 connection, dialect, "customers", CUSTOMER_COLUMNS, remember(customers(count, rng))
             )
-            step(f"{count:,} customers")
+            step(f"{count:,} customers (search keys computed in {KEYS_SECONDS[0]:.1f} s of it)")
             total_orders = int(count * orders_per_customer)
             money = (4, 5, 6) if dialect == "postgresql" else ()
             write(connection, dialect, "orders", ORDER_COLUMNS, orders(total_orders, channels, rng),
@@ -360,6 +412,9 @@ def build(url: str, count: int, orders_per_customer: float = 3.0, seed: int = 6)
             write(connection, dialect, "audit_events", AUDIT_COLUMNS + ", created_at",
                   ((*row, START) for row in audit_events(count, rng)))  # fmt: skip
             step("mappings and audit events")
+            for sql in words:
+                connection.exec_driver_sql(sql)
+            step("search words")
             for sql in indexes:
                 connection.exec_driver_sql(sql)
             step(f"{len(indexes)} indexes rebuilt")

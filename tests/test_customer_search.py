@@ -109,6 +109,47 @@ def test_turkish_letters_marks_and_codes(api, people, term, who):
     assert found(api, term) == [people[who].id]
 
 
+@pytest.fixture
+def mixed_codes(channel):
+    """Codes stored in mixed case, on each table the search reads codes from."""
+    made = {
+        "channel_code": make_customer(channel, channel_code="Ty-777aB", first_name="Ece"),
+        "erp_code": make_customer(channel, erp_code="ErP-55xY", first_name="Ece"),
+        "order": make_customer(channel, first_name="Ece"),
+        "mapping": make_customer(channel, first_name="Ece"),
+    }
+    db.session.add(Order(channel_id=channel.id, number="So-88Qz", customer_id=made["order"].id))
+    db.session.add(
+        IntegrationMapping(channel_id=channel.id, object_type="customer",
+                           object_id=made["mapping"].id, code="Ext-99kL")
+    )  # fmt: skip
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize(
+    ("terms", "who"),
+    [(["Ty-777aB", "ty-777ab", "TY-777AB", "tY-777", "ty-"], "channel_code"),
+     (["ErP-55xY", "erp-55xy", "ERP-55XY", "eRp-5"], "erp_code"),
+     (["So-88Qz", "so-88qz", "SO-88QZ", "sO-8"], "order"),
+     (["Ext-99kL", "ext-99kl", "EXT-99KL", "eXT-9"], "mapping")],
+)  # fmt: skip
+def test_a_code_stored_in_mixed_case_is_found_in_any_case(api, mixed_codes, terms, who):
+    for term in terms:
+        assert found(api, term) == [mixed_codes[who].id], term
+    # An exact code ranks as an identifier: before a customer who only has it as a name.
+    shadow = make_customer(mixed_codes[who].channel, first_name=terms[0])
+    assert found(api, terms[1]) == [mixed_codes[who].id, shadow.id]
+
+
+def test_the_count_and_the_page_read_the_matches_once(app, api, people):
+    response, selects = count_selects(app, lambda: api.get("/api/v1/customers/?search=murat"))
+    assert response.get_json()["count"] == 4
+    (search,) = [s for s in selects if "search_ids" in s]
+    assert search.count("search_ids AS MATERIALIZED") == 1
+    assert search.count("customer_search_words.word >=") == 1
+
+
 def test_an_exact_identifier_comes_before_names(api, people):
     assert found(api, "deniz") == [people["deniz_code"].id, people["deniz_name"].id]
     # Asked for an ordering, the search filters only.

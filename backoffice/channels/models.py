@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.extensions import db
-from backoffice.types import UTCDateTime, utcnow
+from backoffice.types import UTCDateTime, code_key, utcnow
 
 CHANNEL_TYPES = ("marketplace", "web", "store", "app")
 
@@ -43,3 +43,7 @@ class IntegrationMapping(db.Model):
     object_id: Mapped[int]
     code: Mapped[str] = mapped_column(String(255))
     created_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The customer search: a code in any case (migration 0014s).
+Index("ix_integration_mappings_code_key", code_key(IntegrationMapping.code))

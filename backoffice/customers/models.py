@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.channels.models import Channel
 from backoffice.extensions import db, sqlite_only
-from backoffice.types import JSONObject, UTCDateTime, search_key, utcnow
+from backoffice.types import JSONObject, UTCDateTime, code_key, search_key, utcnow
 
 GENDERS = ("male", "female")
 USER_TYPES = ("registered", "guest")
@@ -134,6 +134,11 @@ class Customer(CustomerDisplay, db.Model):
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.channel_id}/{self.channel_code}>"
+
+
+# The customer search: a code in any case, exact or its start (migration 0014s).
+Index("ix_customers_channel_code_key", code_key(Customer.channel_code), Customer.id)
+Index("ix_customers_erp_code_key", code_key(Customer.erp_code), Customer.id)
 
 
 class CustomerCount(db.Model):

@@ -6,12 +6,14 @@ A term matches a customer by (any of):
 - its phone: the number in any format (``phone_key``), or its last 7+ digits (``phone_tail``);
 - a code: ``channel_code``, ``erp_code``, an integration mapping code or a code another
   feature registers (``code_source``: the orders their numbers) that is, or starts with, the
-  term as typed, in capitals or in small letters;
+  term in any case (``types.code_key``: both sides' ASCII letters in small);
 - its name: every word of the term starts a word of the first name, the last name or the
   email's local part, folded (``customer_search_words``), in any order.
 
 Each is a range of a btree written ``key >= :p AND key < :p || U+10FFFF``: SQLite and
 PostgreSQL both read it off the index (the keys compare byte by byte, see types.search_key).
+The UNION ALL of the ranges is one MATERIALIZED CTE: the count and the page read it, the
+ranges are walked once.
 """
 
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from backoffice.channels.models import IntegrationMapping
 from backoffice.customers.models import Customer, customer_search_words
 from backoffice.filtering import SearchFilter
 from backoffice.people.keys import digits_tail, email_key, phone_key, stored_word, words
+from backoffice.types import code_key, code_term
 
 EXACT, PARTIAL = 100, 50  # ranks of an identifier hit; a name scores its whole words (0-5)
 MAX_WORDS = 5
@@ -51,7 +54,7 @@ class SearchTerm:
     email: str | None
     phone: str | None
     tail: str | None
-    codes: tuple[str, ...]
+    code: str | None
     words: tuple[str, ...]
 
 
@@ -65,10 +68,10 @@ class CodeSource:
     where: tuple[ColumnElement, ...] = ()
 
     def starting(self, prefix: str):
-        return _ids(self.customer_id, _starts(self.code, prefix), *self.where)
+        return _ids(self.customer_id, _starts(code_key(self.code), prefix), *self.where)
 
-    def equal(self, codes: tuple[str, ...]):
-        return select(self.customer_id).where(self.code.in_(codes), *self.where)
+    def equal(self, code: str):
+        return select(self.customer_id).where(code_key(self.code) == code, *self.where)
 
 
 # Integration mappings here; other features add theirs (orders: the order number).
@@ -99,7 +102,7 @@ def parse_term(raw: str) -> SearchTerm | None:
         email=email_key(text) if single and "@" in text else None,
         phone=phone_key(text) if tail else None,
         tail=tail,
-        codes=tuple(dict.fromkeys((text, text.upper(), text.lower()))) if single else (),
+        code=code_term(text) if single else None,
         words=() if tail or "@" in text else tuple(dict.fromkeys(words(text)))[:MAX_WORDS],
     )
 
@@ -122,11 +125,11 @@ def matching_ids(term: SearchTerm):
         branches.append(_ids(c.id, c.phone_key == term.phone))
     if term.tail:
         branches.append(_ids(c.id, _starts(c.phone_tail, term.tail)))
-    for code in term.codes:
+    if term.code:
         branches += [
-            _ids(c.id, _starts(c.channel_code, code)),
-            _ids(c.id, _starts(c.erp_code, code)),
-            *(source.starting(code) for source in CODE_SOURCES),
+            _ids(c.id, _starts(code_key(c.channel_code), term.code)),
+            _ids(c.id, _starts(code_key(c.erp_code), term.code)),
+            *(source.starting(term.code) for source in CODE_SOURCES),
         ]
     if term.words:
         each = [_ids(WORDS.c.customer_id, _starts(WORDS.c.word, w)) for w in term.words]
@@ -141,12 +144,15 @@ def matching_ids(term: SearchTerm):
 
 
 def matches(term: SearchTerm, dialect: str) -> ColumnElement:
-    """The search as a WHERE clause, its ids computed once. PostgreSQL: ``id = ANY(ARRAY(…))``,
-    so the rows are read by their primary key whatever the planner guesses of the matches (an
-    IN may become a hash join over a scan of the table)."""
+    """The search as a WHERE clause, its ids computed once per statement (a MATERIALIZED CTE,
+    read by the count and by the page). PostgreSQL: ``id = ANY(ARRAY(…))``, so the rows are
+    read by their primary key whatever the planner guesses of the matches (an IN may become a
+    hash join over a scan of the table)."""
+    found = matching_ids(term).cte("search_ids").prefix_with("MATERIALIZED")
+    ids = select(found.c.id)
     if dialect == "postgresql":
-        return Customer.id == any_(func.array(matching_ids(term).scalar_subquery()))
-    return Customer.id.in_(matching_ids(term))
+        return Customer.id == any_(func.array(ids.scalar_subquery()))
+    return Customer.id.in_(ids)
 
 
 def rank(term: SearchTerm) -> ColumnElement:
@@ -162,15 +168,13 @@ def rank(term: SearchTerm) -> ColumnElement:
         exact.append(c.phone_key == term.phone)
     if term.tail:
         partial.append(_starts(c.phone_tail, term.tail))
-    if term.codes:
+    if term.code:
         exact += [
-            c.channel_code.in_(term.codes),
-            c.erp_code.in_(term.codes),
-            *(c.id.in_(source.equal(term.codes)) for source in CODE_SOURCES),
+            code_key(c.channel_code) == term.code,
+            code_key(c.erp_code) == term.code,
+            *(c.id.in_(source.equal(term.code)) for source in CODE_SOURCES),
         ]
-        partial += [
-            _starts(column, code) for code in term.codes for column in (c.channel_code, c.erp_code)
-        ]
+        partial += [_starts(code_key(column), term.code) for column in (c.channel_code, c.erp_code)]
     whole = [
         case((c.search_words.contains(stored_word(w), autoescape=True), 1), else_=0)
         for w in term.words

@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.extensions import db
-from backoffice.types import Money, UTCDateTime, utcnow
+from backoffice.types import Money, UTCDateTime, code_key, utcnow
 
 
 class Order(db.Model):
@@ -16,7 +16,6 @@ class Order(db.Model):
         UniqueConstraint("channel_id", "number"),
         Index("ix_orders_customer_created", "customer_id", "created_date"),
         Index("ix_orders_created_date", "created_date"),
-        Index("ix_orders_number", "number"),  # the customer search: a number in any channel
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,3 +36,7 @@ class Order(db.Model):
 
     def __repr__(self) -> str:
         return f"<Order {self.id} {self.channel_id}/{self.number}>"
+
+
+# The customer search: a number in any channel and any case (migration 0014s).
+Index("ix_orders_number_key", code_key(Order.number), Order.customer_id)
