@@ -7,13 +7,13 @@ case-free form.
 Nothing to fill: the database computes each index's keys from the row, on every write path.
 
 Revision ID: 0014s
-Revises: 0011p
+Revises: 0012i
 """
 
 from alembic import op
 
 revision = "0014s"
-down_revision = "0011p"
+down_revision = "0012i"
 branch_labels = None
 depends_on = None
 
