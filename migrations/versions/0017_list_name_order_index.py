@@ -26,6 +26,18 @@ def upgrade():
         "customers",
         [sa.text(NAMELESS), "last_name", "first_name", "id"],
     )
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite" and _analyzed(bind):
+        # As in 0004: SQLite takes an index missing from existing statistics for a very
+        # selective one; ANALYZE completes them (a few seconds at 1,000,000 customers).
+        op.execute("ANALYZE customers")
+
+
+def _analyzed(bind) -> bool:
+    found = bind.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    )
+    return found.first() is not None
 
 
 def downgrade():
