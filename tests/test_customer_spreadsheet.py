@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from backoffice.audit.models import AuditEvent
-from backoffice.customers import spreadsheet
+from backoffice.customers import spreadsheet, streaming
 from backoffice.customers.models import Customer
 from backoffice.extensions import db
 from backoffice.orders.service import OrderService
@@ -153,3 +153,25 @@ def test_a_sheet_holds_what_excel_can_and_the_rest_goes_on(monkeypatch, supervis
     names = [row[3].value for sheet in book.worksheets for row in sheet.iter_rows(min_row=2)]
     assert names == [f"n{n}" for n in range(5)]
     assert all(sheet["A1"].value == "Id" for sheet in book.worksheets)
+
+
+def test_the_workbook_streams_from_its_first_byte(monkeypatch, supervisor_client, people):
+    monkeypatch.setattr(streaming, "ROWS_PER_BLOCK", 1)
+    response = supervisor_client.get(f"{PAGE}?ordering=id")
+    assert response.is_streamed
+    blocks = iter(response.response)
+    first = next(blocks)
+    assert first.startswith(b"PK\x03\x04")  # the zip begins before any row is read:
+    assert b"sheet1.xml" in first and b"PK\x05\x06" not in first  # the sheet's head alone
+    rest = b"".join(blocks)
+    rows = list(load_workbook(io.BytesIO(first + rest))["Customers"].iter_rows(values_only=True))
+    assert [row[2] for row in rows[1:]] == ["ayse@example.com", "evil@example.com"]
+
+
+def test_a_client_that_leaves_ends_the_export_quietly(monkeypatch, supervisor_client, people):
+    monkeypatch.setattr(streaming, "ROWS_PER_BLOCK", 1)
+    response = supervisor_client.get(PAGE)
+    blocks = iter(response.response)
+    next(blocks), next(blocks)
+    response.close()  # the server closes the answer's iterator: no error, the read ends
+    assert next(blocks, None) is None

@@ -115,3 +115,23 @@ def test_the_dashboard_reads_a_fixed_number_of_statements(agent_client, channel)
     many = reads_of(agent_client), reads_of(agent_client, f"?channel={channel.id}")
     # the user, the channel figures, the weekly customers, the weekly orders, the recent list
     assert few == many == (5, 5)
+
+
+def test_each_link_opens_the_list_of_the_customers_it_counts(agent_client, shop):
+    html = unescape(page(agent_client))
+    figures = dict(re.findall(r'figure-label">([^<]+)</span>\s*<a[^>]+href="([^"]+)"', html))
+    monday = this_monday()
+    week = f"/customers/?created_date__gte={monday}&created_date__lt={monday + timedelta(7)}"
+    channel = shop["channel"]
+    expected = {  # the link and how many customers the dashboard says it holds
+        figures["Customers"]: 4,
+        figures["Active"]: 2,
+        week: 4,  # this week's new customers
+        f"/customers/?email_allowed=true&channel={channel.id}": 2,
+        f"/customers/?sms_allowed=true&channel={channel.id}": 1,
+    }
+    for url, count in expected.items():
+        assert f'href="{url}"' in html
+        listed = agent_client.get(url)
+        assert listed.status_code == 200, url
+        assert listed.get_data(as_text=True).count('data-label="Name"') == count, url

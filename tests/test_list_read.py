@@ -2,13 +2,17 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from backoffice import listlinks
+from backoffice.customers import listread
+from backoffice.customers.filterset import CustomerPageFilterSet
 from backoffice.customers.listread import count_statement, customer_list_page
 from backoffice.customers.querystring import chips
-from tests.builders import make_customer
+from backoffice.customers.reads import all_channels
+from tests.builders import make_channel, make_customer
 
 
 def test_the_filter_set_keeps_the_values_it_parsed(app, channel):
@@ -56,3 +60,29 @@ def test_row_urls_are_url_for_built_once(app):
             for pk in (1, 42, 987654321):
                 assert detail(pk) == url_for("customers.detail", pk=pk)
     assert detail(7) == "/backoffice/customers/7/"
+
+
+# Both read plans of a filtered list: the matches sorted, and the walk (FILTER_FIRST 0).
+@pytest.mark.parametrize("filter_first", [50_000, 0])
+@pytest.mark.parametrize("query", [{}, {"is_active": "true"}, {"id__gt": "0"}])
+def test_pages_by_channel_name_run_across_channels_in_name_order(
+    app, monkeypatch, filter_first, query
+):
+    monkeypatch.setattr(listread, "FILTER_FIRST", filter_first)
+    zulu, alpha = make_channel(name="Zulu Market"), make_channel(name="Alpha Shop")
+    made = {channel: [make_customer(channel).id for _ in range(3)] for channel in (zulu, alpha)}
+    make_customer(alpha, is_active=False)  # outside is_active=true; the last by id
+    channels = all_channels()
+
+    def listed(ordering: str, **extra: str) -> list[int]:
+        args = MultiDict({**query, **extra, "ordering": ordering})
+        ids, number, more = [], 1, True
+        while more:  # pages of 2
+            page = customer_list_page(args, number, 2, channels, filterset=CustomerPageFilterSet)
+            ids += [row.id for row in page.page.items if row.is_active]
+            number, more = number + 1, number * 2 < page.page.count
+        return ids
+
+    assert listed("channel__name") == made[alpha] + made[zulu]
+    assert listed("-channel__name") == made[zulu][::-1] + made[alpha][::-1]
+    assert listed("channel__name", channel=str(zulu.id)) == made[zulu]

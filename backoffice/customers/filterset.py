@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from sqlalchemy import and_, case, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from backoffice.channels.models import Channel, IntegrationMapping
 from backoffice.customers.models import (
     GENDERS,
     JSON_BOOLEANS,
+    NAMELESS,
     USER_TYPES,
     Customer,
     customer_json_values,
@@ -116,7 +117,7 @@ class CustomerFilterSet(FilterSet):
     search = CUSTOMER_SEARCH
 
 
-NAMELESS = case((and_(Customer.first_name == "", Customer.last_name == ""), 1), else_=0)
+BY_CHANNEL_NAME = "channel__name"
 CHANNEL_NAME = select(Channel.name).where(Channel.id == Customer.channel_id).scalar_subquery()
 
 
@@ -127,6 +128,10 @@ class CustomerPageFilterSet(CustomerFilterSet):
 
     ordering_fields = {
         **CustomerFilterSet.ordering_fields,
-        "name": SortKey((Customer.last_name, Customer.first_name), first=NAMELESS),
-        "channel__name": SortKey((CHANNEL_NAME,)),
+        # Descending, no name ("", "") sorts last anyway: the index's backward walk serves it.
+        "name": SortKey(
+            (Customer.last_name, Customer.first_name), first=NAMELESS, first_ascending_only=True
+        ),
+        # Sorted by the channels' ids in their names' order where it matters (listread.py).
+        BY_CHANNEL_NAME: SortKey((CHANNEL_NAME,)),
     }

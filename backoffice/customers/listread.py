@@ -23,6 +23,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal_column,
     select,
     union_all,
 )
@@ -32,10 +33,10 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice.channels.models import Channel
 from backoffice.customers.declaration import CONSENT_FIELDS
-from backoffice.customers.filterset import CustomerFilterSet
+from backoffice.customers.filterset import BY_CHANNEL_NAME, CustomerFilterSet
 from backoffice.customers.models import Customer, CustomerCount, CustomerDisplay
 from backoffice.extensions import db
-from backoffice.filtering import FilterError
+from backoffice.filtering import FilterError, Ordering
 from backoffice.pagination import InvalidPage, Page, page_offset, parse_page_number
 from backoffice.statements import StatementCache
 
@@ -121,7 +122,8 @@ def customer_list_page(
     if not (read and filters.is_valid):
         return CustomerList(filters, None)
     number = page if isinstance(page, int) else parse_page_number(page)
-    return CustomerList(filters, customer_page(filters, number, limit, columns))
+    order = None if channels is None else tuple(channel.id for channel in channels)
+    return CustomerList(filters, customer_page(filters, number, limit, order, columns))
 
 
 def answered_by_counter(filters: CustomerFilterSet) -> bool:
@@ -143,21 +145,27 @@ def count_statement(filters: CustomerFilterSet) -> Select:
     return select(total).where(*clauses)
 
 
-def page_ids(filters: CustomerFilterSet, total: Any) -> Select:
+def page_ids(
+    filters: CustomerFilterSet, total: Any, channel_order: tuple[int, ...] | None = None
+) -> Select:
     """The ids of one page, in the page's order.
 
     Two plans, chosen by the exact count the statement computes first (the planner cannot
     know it, and guesses wrong where filter and ordering correlate — a first name and the
     email, a date range and the id): up to FILTER_FIRST matches are found through the
-    filter's index and sorted; more are found by walking the ordering's index.
+    filter's index and sorted; more are found by walking the ordering's index (by channel
+    name: each channel's in turn, ``channel_order`` being the channels' ids by name).
     """
-    walk = (
-        select(CUSTOMERS.c.id)
-        .where(*filters.where())
-        .order_by(*filters.order_by())
-        .limit(LIMIT)
-        .offset(OFFSET)
-    )
+    if channel_order is not None and _by_channel_name(filters) is not None:
+        walk = _walk_by_channel(filters, channel_order)
+    else:
+        walk = (
+            select(CUSTOMERS.c.id)
+            .where(*filters.where())
+            .order_by(*filters.order_by())
+            .limit(LIMIT)
+            .offset(OFFSET)
+        )
     if answered_by_counter(filters):
         return walk  # no filter, or channel / is_active: the composite indexes lead the walk
     # OFFSET 0 keeps the planner from merging the filter into the ordered walk.
@@ -180,6 +188,43 @@ def page_ids(filters: CustomerFilterSet, total: Any) -> Select:
     return union_all(*(select(branch.c.id) for branch in branches))
 
 
+def _by_channel_name(filters: CustomerFilterSet) -> Ordering | None:
+    """The ordering by channel name, when the list is sorted by it first."""
+    first = filters.ordering[0] if filters.ordering else None
+    return first if first is not None and first.field == BY_CHANNEL_NAME else None
+
+
+def _walk_by_channel(filters: CustomerFilterSet, channel_order: tuple[int, ...]) -> Select:
+    """The page's ids sorted by channel name. No index holds a channel's name beside its
+    customers, but (channel_id, id) orders each channel's: so each channel's first
+    offset + limit customers by an ordered walk, ranked by the channel's name, and only
+    those sorted. A page reads channels x (offset + limit) index entries, not the table."""
+    descending = _by_channel_name(filters).descending
+    rest = filters.order_by()[1:]  # after the name: the tiebreaker (and any later field)
+    wanted = filters.values.get("channel")
+    order = [pk for pk in channel_order if wanted is None or pk in wanted] or [None]
+    columns = {column.name: column for column in _columns_of(rest)}
+    columns.pop("id", None)
+    arms = [
+        select(CUSTOMERS.c.id, *columns.values(), literal_column(str(rank)).label("channel_rank"))
+        .where(CUSTOMERS.c.channel_id == pk, *filters.where())
+        .order_by(*rest)
+        .limit(LIMIT + OFFSET)
+        .subquery(f"channel_{rank}")
+        for rank, pk in enumerate(order)
+    ]
+    # Each arm wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
+    merged = union_all(*(select(arm) for arm in arms)).subquery("by_channel")
+    rank = merged.c.channel_rank.desc() if descending else merged.c.channel_rank.asc()
+    adapt = ClauseAdapter(merged).traverse
+    return (
+        select(merged.c.id)
+        .order_by(rank, *(adapt(clause) for clause in rest))
+        .limit(LIMIT)
+        .offset(OFFSET)
+    )
+
+
 def _limit_if(condition: Any) -> Any:
     """The page's LIMIT when ``condition`` holds, else 0. The plan not taken stops before its
     first row: a LIMIT is evaluated once, where SQLite would test a WHERE on every row."""
@@ -196,7 +241,11 @@ def _columns_of(order: list[Any]) -> list[Any]:
     ]
 
 
-def page_statement(filters: CustomerFilterSet, columns: tuple[str, ...] = ALL_COLUMNS) -> Select:
+def page_statement(
+    filters: CustomerFilterSet,
+    channel_order: tuple[int, ...] | None = None,
+    columns: tuple[str, ...] = ALL_COLUMNS,
+) -> Select:
     """One row per customer of the page (its ``columns``), each with the total; one row of
     NULLs and the total when the page is empty. Run it with ``page_params``."""
     counted = (
@@ -206,7 +255,7 @@ def page_statement(filters: CustomerFilterSet, columns: tuple[str, ...] = ALL_CO
     )
     total = select(counted.c.total).scalar_subquery()
     channel = CHANNELS.alias("channel")
-    ids = page_ids(filters, total)
+    ids = page_ids(filters, total, channel_order)
     # Flat outer joins: SQLite would materialize a nested (customers JOIN channels) whole.
     rows = counted.outerjoin(CUSTOMERS, CUSTOMERS.c.id.in_(ids)).outerjoin(
         channel, channel.c.id == CUSTOMERS.c.channel_id
@@ -226,15 +275,22 @@ def page_params(number: int, limit: int) -> dict[str, int]:
     return {LIMIT.key: limit, OFFSET.key: page_offset(number, limit)}
 
 
-def _query_key(filters: CustomerFilterSet, columns: tuple[str, ...]) -> tuple:
-    """What the page statement follows from: the validated query (but its page), the dialect
-    and the columns read."""
+def _query_key(
+    filters: CustomerFilterSet, channel_order: tuple[int, ...] | None, columns: tuple[str, ...]
+) -> tuple:
+    """What the page statement follows from: the validated query (but its page) and dialect,
+    the channels' order when it sorts by their names, and the columns read."""
     query = tuple(item for item in filters.args.items(multi=True) if item[0] not in PAGING)
-    return type(filters), filters.context.dialect, query, columns
+    by_name = channel_order if _by_channel_name(filters) else None
+    return type(filters), filters.context.dialect, query, by_name, columns
 
 
 def customer_page(
-    filters: CustomerFilterSet, number: int, limit: int, columns: tuple[str, ...] = ALL_COLUMNS
+    filters: CustomerFilterSet,
+    number: int,
+    limit: int,
+    channel_order: tuple[int, ...] | None = None,
+    columns: tuple[str, ...] = ALL_COLUMNS,
 ) -> Page:
     """One page of the filtered customers as ``CustomerRow``s, in one statement (two for
     ``page=last``, whose number needs the count first).
@@ -246,8 +302,10 @@ def customer_page(
     if number == -1:
         count = int(db.session.scalar(count_statement(filters)) or 0)
         number = max(1, -(-count // limit))
-    key = _query_key(filters, columns)
-    statement = _STATEMENTS.get(key, lambda: page_statement(filters, columns))
+    statement = _STATEMENTS.get(
+        _query_key(filters, channel_order, columns),
+        lambda: page_statement(filters, channel_order, columns),
+    )
     result = db.session.execute(statement, page_params(number, limit)).mappings().all()
     count = int(result[0]["total"]) if result else 0
     if number > max(1, -(-count // limit)):

@@ -15,6 +15,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    case,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -139,6 +142,20 @@ class Customer(CustomerDisplay, db.Model):
 # The customer search: a code in any case, exact or its start (migration 0014s).
 Index("ix_customers_channel_code_key", code_key(Customer.channel_code), Customer.id)
 Index("ix_customers_erp_code_key", code_key(Customer.erp_code), Customer.id)
+
+# The list page's "by name" ordering puts customers without a name (anonymized) last: this
+# key first, then last and first name. Literal SQL (no bound parameters), so that both
+# databases match it to the index below, which lets a page walk the names in order.
+NAMELESS = case(
+    (
+        and_(
+            Customer.first_name == literal_column("''"), Customer.last_name == literal_column("''")
+        ),
+        literal_column("1"),
+    ),
+    else_=literal_column("0"),
+)
+Index("ix_customers_name_order", NAMELESS, Customer.last_name, Customer.first_name, Customer.id)
 
 
 class CustomerCount(db.Model):

@@ -28,13 +28,16 @@ class Ordering:
 @dataclass(frozen=True)
 class SortKey:
     """An ordering field of several expressions, each sorted in the asked direction, after
-    ``first`` which always sorts ascending (e.g. rows without a name after the others)."""
+    ``first`` which always sorts ascending (e.g. rows without a name after the others) —
+    ascending only, when ``columns`` descending already put those rows last."""
 
     columns: tuple[Any, ...]
     first: Any = None
+    first_ascending_only: bool = False
 
     def clauses(self, descending: bool) -> list[Any]:
-        leading = [] if self.first is None else [self.first.asc()]
+        skip = self.first is None or (descending and self.first_ascending_only)
+        leading = [] if skip else [self.first.asc()]
         return leading + [c.desc() if descending else c.asc() for c in self.columns]
 
 
