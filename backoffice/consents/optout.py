@@ -13,11 +13,10 @@ from flask import current_app
 from sqlalchemy import false, select, union_all
 
 from backoffice.consents.bulk import job_context
-from backoffice.customers.consents import Counts, apply_consents, check_target, needs_change
+from backoffice.customers.consents import Counts, check_target, read_batch, write_batch
 from backoffice.customers.models import Customer
 from backoffice.emails import MAX_LENGTH as MAX_EMAIL
 from backoffice.emails import is_valid_email
-from backoffice.extensions import db
 from backoffice.jobs import service as jobs
 from backoffice.jobs.models import Job
 from backoffice.jobs.runner import JobError, Progress, kind
@@ -143,14 +142,14 @@ def _matching(lines: list[Line], channels: list[int]) -> list[Any]:
     return [Customer.id.in_(union_all(*found)), *_channel_clause(channels)]
 
 
-def _matched_lines(lines: list[Line], channels: list[int]) -> int:
-    """How many of ``lines`` name at least one customer."""
-    found = db.session.execute(
-        select(Customer.email_key, Customer.phone_key).where(*_matching(lines, channels))
-    ).all()
-    emails = {row.email_key for row in found} - {None}
-    phones = {row.phone_key for row in found} - {None}
+def _matched_lines(lines: list[Line], rows: list[Any]) -> int:
+    """How many of ``lines`` name one of ``rows`` (read with their email and phone keys)."""
+    emails = {row.email_key for row in rows} - {None}
+    phones = {row.phone_key for row in rows} - {None}
     return sum(1 for line in lines if line.email in emails or line.phone in phones)
+
+
+KEYS = (Customer.email_key, Customer.phone_key)
 
 
 def _batches(lines: list[Line], size: int) -> Iterator[list[Line]]:
@@ -194,16 +193,11 @@ def preview(data: bytes, target: dict[str, bool], channels: list[int]) -> Previe
     changing: set[int] = set()
     anonymized: set[int] = set()
     for batch in _batches(readable, current_app.config["JOBS_BATCH_SIZE"]):
-        where = _matching(batch, channels)
-        rows = db.session.execute(
-            select(Customer.id, Customer.anonymized_at, needs_change(target).label("change")).where(
-                *where
-            )
-        ).all()
+        rows = read_batch(_matching(batch, channels), target, extra=KEYS)
         customers.update(row.id for row in rows)
         changing.update(row.id for row in rows if row.change)
-        anonymized.update(row.id for row in rows if row.anonymized_at is not None)
-        found.matched_lines += _matched_lines(batch, channels)
+        anonymized.update(row.id for row in rows if row.anonymized)
+        found.matched_lines += _matched_lines(batch, rows)
     found.unmatched_lines = len(readable) - found.matched_lines
     found.customers, found.will_change = len(customers), len(changing)
     found.anonymized = len(anonymized)
@@ -250,8 +244,9 @@ def run_optout(job: Job, progress: Progress) -> dict[str, Any]:
         readable = [line for line in batch if line.email or line.phone]
         counts, matched = Counts(), 0
         if readable:
-            matched = _matched_lines(readable, channels)
-            counts, _last = apply_consents(_matching(readable, channels), target, context)
+            rows = read_batch(_matching(readable, channels), target, extra=KEYS)
+            matched = _matched_lines(readable, rows)
+            counts = write_batch(rows, target, context)
         progress.commit(
             len(batch),
             batch[-1].number,
