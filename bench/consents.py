@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from backoffice import create_app  # noqa: E402
 from backoffice.audit.models import AuditEvent  # noqa: E402
-from backoffice.consents import bulk, optout  # noqa: E402
+from backoffice.consents import bulk, preview  # noqa: E402
 from backoffice.customers.models import Customer  # noqa: E402
 from backoffice.extensions import db  # noqa: E402
 from backoffice.jobs import service as jobs  # noqa: E402
@@ -177,7 +177,7 @@ def main() -> None:
               f"{lines / seconds:,.0f} lines/s")  # fmt: skip
         started = time.perf_counter()
         target = {"email_allowed": False, "sms_allowed": False}
-        job = optout.prepare(data, "bench.txt", target, [], None, label="bench")
+        job = preview.prepare(data, "bench.txt", target, [], None, label="bench", inline=True)
         preview_seconds = time.perf_counter() - started
         print(f"app preview: {preview_seconds:.2f} s -> {lines / preview_seconds:,.0f} lines/s")
         seconds, job = run_job(job)

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from backoffice.auth.access import role_required
-from backoffice.consents import bulk, optout
+from backoffice.consents import bulk, optout, preview
 from backoffice.consents.forms import BulkConsentForm, OptOutForm
 from backoffice.customers.reads import all_channels
 from backoffice.extensions import db
@@ -66,7 +66,7 @@ def optout_upload():
             data = stream.read()
         target = dict.fromkeys(form.consents.data, False)
         try:
-            job = optout.prepare(
+            job = preview.prepare(
                 data, upload.filename or "upload", target, form.channels.data, current_user
             )
         except optout.OptOutFileError as exc:
@@ -85,9 +85,14 @@ def optout_preview(pk: int):
         abort(404)
     if job.status != "draft":
         return redirect(url_for("jobs.detail", pk=job.id))
-    if request.method == "POST":  # CSRFProtect checked the token
+    counting = preview.preview_job(job) if job.result.get("preview") is None else None
+    if request.method == "POST" and counting is None:  # CSRFProtect checked the token
         jobs.start(job, inline=job.total <= current_app.config["JOBS_INLINE_LIMIT"])
         flash(f"Opt-out list #{job.id} started.")
         return redirect(url_for("jobs.detail", pk=job.id))
     channels = {c.id: c.name for c in all_channels()}
-    return render_template("consents/optout_preview.html", job=job, channels=channels)
+    if request.method == "POST":
+        flash("The list is still being counted: confirm once its preview shows.")
+    return render_template(
+        "consents/optout_preview.html", job=job, channels=channels, counting=counting
+    )
