@@ -181,6 +181,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=None, help="default: customers / 1")
     parser.add_argument("--skip-build", action="store_true", help="reuse the database as is")
     parser.add_argument(
+        "--bulk-channel", type=int, default=4, help="the bulk change's filter (4: ~11 %%)"
+    )
+    parser.add_argument(
         "--preview-lines", type=int, default=0, help="also time the preview job of this many lines"
     )
     args = parser.parse_args()
@@ -212,10 +215,10 @@ def main() -> None:
               f"{seconds:.2f} s -> {lines / seconds:,.0f} lines/s (incl. reading), "
               f"{lines / seconds / raw_rate:.2f} x raw")  # fmt: skip
 
-        raw_seconds, changed = baseline_bulk(1)
-        print(f"raw SQL bulk (channel=1, sms_allowed=true): {changed:,} changed in "
-              f"{raw_seconds:.2f} s")  # fmt: skip
-        plan = bulk.plan("channel=1", {"sms_allowed": True})
+        raw_seconds, changed = baseline_bulk(args.bulk_channel)
+        print(f"raw SQL bulk (channel={args.bulk_channel}, sms_allowed=true): "
+              f"{changed:,} changed in {raw_seconds:.2f} s")  # fmt: skip
+        plan = bulk.plan(f"channel={args.bulk_channel}", {"sms_allowed": True})
         job = jobs.create_job(bulk.KIND, None, {"query": plan.query, "target": plan.target},
                               total=plan.matching, label="bench")  # fmt: skip
         seconds, job = run_job(job)
