@@ -152,7 +152,7 @@ CUSTOMER_COLUMNS = (
     "id, channel_id, email, first_name, last_name, phone_number, is_active, channel_code, "
     "erp_code, extra_field, modified_date, created_date, date_joined, email_allowed, "
     "sms_allowed, call_allowed, gender, attributes, user_type, date_of_birth, attributes_kwargs, "
-    "localized_attributes, localized_attributes_kwargs, version"
+    "localized_attributes, localized_attributes_kwargs, version, email_key, phone_key"
 )
 ORDER_COLUMNS = (
     "id, channel_id, number, customer_id, amount, discount_amount, refund_amount, status, "
@@ -182,13 +182,15 @@ def customers(count: int, rng: random.Random):
         }
         if rng.random() < 0.4:
             attributes["sso_id"] = f"sso-{n:08d}"
+        email = f"{first}.{last}{n}@{rng.choice(DOMAINS)}"
+        phone = None if rng.random() < 0.1 else f"+90 5{n % 100:02d} {n:07d}"
         yield (
             n,
             channel,
-            f"{first}.{last}{n}@{rng.choice(DOMAINS)}",
+            email,
             first.capitalize(),
             last.capitalize(),
-            None if rng.random() < 0.1 else f"+90 5{n % 100:02d} {n:07d}",
+            phone,
             rng.random() < 0.93,
             f"{CHANNELS[channel - 1][2]}-{n:08d}",
             f"ERP{n:09d}" if rng.random() < 0.4 else None,
@@ -207,6 +209,8 @@ def customers(count: int, rng: random.Random):
             {},
             {},
             1,
+            email,  # its search keys (people/keys.py): already lower case; E.164
+            phone and phone.replace(" ", ""),
         )
 
 
