@@ -78,6 +78,8 @@ DEFAULTS: dict[str, Any] = {
     # An opt-out list upload may be this large (a million lines of emails: ~30 MB).
     "OPTOUT_MAX_BYTES": 64 * 1024 * 1024,
     "OPTOUT_MAX_LINES": 1_000_000,
+    # A larger upload is previewed by a job, not in the upload request.
+    "OPTOUT_INLINE_PREVIEW_LINES": 20_000,
     # The secret of the keyed hashes privacy requests keep of their subject's email and phone
     # (backoffice/privacy/service.py:hash_key). None: derived from SECRET_KEY, so that
     # rotating SECRET_KEY makes earlier erasures unfindable; set it to keep them findable.

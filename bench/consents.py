@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from backoffice import create_app  # noqa: E402
 from backoffice.audit.models import AuditEvent  # noqa: E402
-from backoffice.consents import bulk, optout  # noqa: E402
+from backoffice.consents import bulk, preview  # noqa: E402
 from backoffice.customers.models import Customer  # noqa: E402
 from backoffice.extensions import db  # noqa: E402
 from backoffice.jobs import service as jobs  # noqa: E402
@@ -35,7 +35,10 @@ BATCH = 2000
 
 
 def fill_keys() -> None:
-    """The dataset writes emails in lower case and phones as ``+90 5NN NNNNNNN``: their keys."""
+    """The dataset writes emails in lower case and phones as ``+90 5NN NNNNNNN``: their keys
+    (once: a database kept with --skip-build has them)."""
+    if db.session.scalar(text("SELECT 1 FROM customers WHERE email_key IS NULL LIMIT 1")) is None:
+        return
     db.session.execute(
         text(
             "UPDATE customers SET email_key = email, phone_key = CASE WHEN phone_number IS NULL "
@@ -152,12 +155,37 @@ def _insert_events(connection, ids) -> None:
     )
 
 
+def time_preview(count: int, rng: random.Random) -> None:
+    """The preview of a large file, which runs as a job: its time, nothing applied."""
+    data, _keys = opt_out_list(count, rng)
+    target = {"email_allowed": False, "sms_allowed": False}
+    started = time.perf_counter()
+    draft = preview.prepare(data, "big.txt", target, [], None, label="bench")
+    seconds = time.perf_counter() - started
+    counting = db.session.get(Job, draft.params["preview_job"])
+    seen = draft.result["preview"]
+    assert counting.status == "done", counting.error
+    print(f"preview job of {count:,} lines ({seen['matched_lines']:,} matched, "
+          f"{seen['will_change']:,} would change): {seconds:.2f} s -> "
+          f"{count / seconds:,.0f} lines/s")  # fmt: skip
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="a database to WIPE")
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=None, help="default: customers / 1")
     parser.add_argument("--skip-build", action="store_true", help="reuse the database as is")
+    parser.add_argument(
+        "--bulk-channel", type=int, default=4, help="the bulk change's filter (4: ~11 %%)"
+    )
+    parser.add_argument(
+        "--preview-lines", type=int, default=0, help="also time the preview job of this many lines"
+    )
     args = parser.parse_args()
     lines = args.lines or args.customers
     if not args.skip_build:
@@ -171,28 +199,35 @@ def main() -> None:
         total = db.session.scalar(select(func.count()).select_from(Customer))
         data, keys = opt_out_list(lines, rng)
         print(f"database: {dialect}; {total:,} customers; opt-out list of {lines:,} lines")
+        print(f"load average at start: {load()}")
 
-        seconds, changed = baseline_optout(keys)
-        print(f"raw SQL opt-out: {changed:,} customers changed in {seconds:.2f} s -> "
-              f"{lines / seconds:,.0f} lines/s")  # fmt: skip
+        raw_seconds, changed = baseline_optout(keys)
+        print(f"raw SQL opt-out: {changed:,} customers changed in {raw_seconds:.2f} s -> "
+              f"{lines / raw_seconds:,.0f} lines/s")  # fmt: skip
         started = time.perf_counter()
         target = {"email_allowed": False, "sms_allowed": False}
-        job = optout.prepare(data, "bench.txt", target, [], None, label="bench")
+        job = preview.prepare(data, "bench.txt", target, [], None, label="bench", inline=True)
         preview_seconds = time.perf_counter() - started
         print(f"app preview: {preview_seconds:.2f} s -> {lines / preview_seconds:,.0f} lines/s")
+        raw_rate = lines / raw_seconds
         seconds, job = run_job(job)
         print(f"app opt-out job: {job.result.get('changed', 0):,} customers changed in "
-              f"{seconds:.2f} s -> {lines / seconds:,.0f} lines/s (incl. reading)")  # fmt: skip
+              f"{seconds:.2f} s -> {lines / seconds:,.0f} lines/s (incl. reading), "
+              f"{lines / seconds / raw_rate:.2f} x raw")  # fmt: skip
 
-        seconds, changed = baseline_bulk(1)
-        print(f"raw SQL bulk (channel=1, sms_allowed=true): {changed:,} changed in "
-              f"{seconds:.2f} s -> {changed / seconds:,.0f} customers/s")  # fmt: skip
-        plan = bulk.plan("channel=1", {"sms_allowed": True})
+        raw_seconds, changed = baseline_bulk(args.bulk_channel)
+        print(f"raw SQL bulk (channel={args.bulk_channel}, sms_allowed=true): "
+              f"{changed:,} changed in {raw_seconds:.2f} s")  # fmt: skip
+        plan = bulk.plan(f"channel={args.bulk_channel}", {"sms_allowed": True})
         job = jobs.create_job(bulk.KIND, None, {"query": plan.query, "target": plan.target},
                               total=plan.matching, label="bench")  # fmt: skip
         seconds, job = run_job(job)
         print(f"app bulk job: {plan.matching:,} matching, {job.result.get('changed', 0):,} changed "
-              f"in {seconds:.2f} s -> {plan.matching / seconds:,.0f} customers/s")  # fmt: skip
+              f"in {seconds:.2f} s -> {plan.matching / seconds:,.0f} customers/s; raw "
+              f"{plan.matching / raw_seconds:,.0f}/s, {raw_seconds / seconds:.2f} x")  # fmt: skip
+        if args.preview_lines:
+            time_preview(args.preview_lines, rng)
+        print(f"load average at end: {load()}")
         db.session.remove()
         db.engine.dispose()
 

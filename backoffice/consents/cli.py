@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from backoffice.consents import optout
+from backoffice.consents import optout, preview
 from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.extensions import db
 from backoffice.jobs import service as jobs
@@ -44,8 +44,8 @@ def withdraw(path: Path, names: list[str], channels: tuple[int, ...]) -> None:
     data = path.read_bytes()
     target = dict.fromkeys(names, False)
     try:
-        job = optout.prepare(
-            data, path.name, target, list(channels), None, label=f"cli {path.name}"
+        job = preview.prepare(
+            data, path.name, target, list(channels), None, label=f"cli {path.name}", inline=True
         )
     except optout.OptOutFileError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -6,7 +6,6 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -14,12 +13,10 @@ from sqlalchemy import false, select, union_all
 
 from backoffice.apitext import N_, Text
 from backoffice.consents.bulk import job_context
-from backoffice.customers.consents import Counts, apply_consents, check_target, needs_change
+from backoffice.customers.consents import Counts, check_target, read_batch, write_batch
 from backoffice.customers.models import Customer
 from backoffice.emails import MAX_LENGTH as MAX_EMAIL
 from backoffice.emails import is_valid_email
-from backoffice.extensions import db
-from backoffice.jobs import service as jobs
 from backoffice.jobs.models import Job
 from backoffice.jobs.runner import JobError, Progress, kind
 from backoffice.people.keys import email_key, phone_key
@@ -29,7 +26,6 @@ MAX_LINE_CHARS = 1000
 # Header names of the columns a CSV's values are read from.
 EMAIL_HEADERS = frozenset({"email", "e-mail", "email_address", "mail", "eposta", "e-posta"})
 PHONE_HEADERS = frozenset({"phone", "phone_number", "telephone", "mobile", "gsm", "msisdn", "tel"})
-SHOWN_UNREADABLE = 100  # line numbers a preview lists
 
 
 class Line(NamedTuple):
@@ -139,7 +135,7 @@ def _channel_clause(channels: list[int]) -> list[Any]:
     return [Customer.channel_id.in_(channels)] if channels else []
 
 
-def _matching(lines: list[Line], channels: list[int]) -> list[Any]:
+def matching(lines: list[Line], channels: list[int]) -> list[Any]:
     """SQL: the customers any of ``lines`` names, in ``channels`` (none: all)."""
     emails = {line.email for line in lines if line.email}
     phones = {line.phone for line in lines if line.phone}
@@ -151,95 +147,29 @@ def _matching(lines: list[Line], channels: list[int]) -> list[Any]:
     return [Customer.id.in_(union_all(*found)), *_channel_clause(channels)]
 
 
-def _matched_lines(lines: list[Line], channels: list[int]) -> int:
-    """How many of ``lines`` name at least one customer."""
-    found = db.session.execute(
-        select(Customer.email_key, Customer.phone_key).where(*_matching(lines, channels))
-    ).all()
-    emails = {row.email_key for row in found} - {None}
-    phones = {row.phone_key for row in found} - {None}
+def matched_lines(lines: list[Line], rows: list[Any]) -> int:
+    """How many of ``lines`` name one of ``rows`` (read with their email and phone keys)."""
+    emails = {row.email_key for row in rows} - {None}
+    phones = {row.phone_key for row in rows} - {None}
     return sum(1 for line in lines if line.email in emails or line.phone in phones)
 
 
-def _batches(lines: list[Line], size: int) -> Iterator[list[Line]]:
+KEYS = (Customer.email_key, Customer.phone_key)
+
+
+def batches(lines: list[Line], size: int) -> Iterator[list[Line]]:
     for start in range(0, len(lines), size):
         yield lines[start : start + size]
 
 
-@dataclass
-class Preview:
-    """What applying the list would do, counted now."""
-
-    lines: int = 0
-    matched_lines: int = 0
-    unmatched_lines: int = 0
-    unreadable: list[int] = field(default_factory=list)
-    customers: int = 0
-    will_change: int = 0
-    anonymized: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "lines": self.lines,
-            "matched_lines": self.matched_lines,
-            "unmatched_lines": self.unmatched_lines,
-            "unreadable_lines": len(self.unreadable),
-            "unreadable_shown": self.unreadable[:SHOWN_UNREADABLE],
-            "customers": self.customers,
-            "will_change": self.will_change,
-            "anonymized": self.anonymized,
-        }
-
-
-def preview(data: bytes, target: dict[str, bool], channels: list[int]) -> Preview:
-    """Count lines, matches, unreadable lines and the customers that would change."""
-    target = check_target(target)
-    lines = list(read_lines(data))
-    found = Preview(lines=len(lines))
-    found.unreadable = [line.number for line in lines if not (line.email or line.phone)]
-    readable = [line for line in lines if line.email or line.phone]
-    customers: set[int] = set()
-    changing: set[int] = set()
-    anonymized: set[int] = set()
-    for batch in _batches(readable, current_app.config["JOBS_BATCH_SIZE"]):
-        where = _matching(batch, channels)
-        rows = db.session.execute(
-            select(Customer.id, Customer.anonymized_at, needs_change(target).label("change")).where(
-                *where
-            )
-        ).all()
-        customers.update(row.id for row in rows)
-        changing.update(row.id for row in rows if row.change)
-        anonymized.update(row.id for row in rows if row.anonymized_at is not None)
-        found.matched_lines += _matched_lines(batch, channels)
-    found.unmatched_lines = len(readable) - found.matched_lines
-    found.customers, found.will_change = len(customers), len(changing)
-    found.anonymized = len(anonymized)
-    return found
-
-
-def prepare(
-    data: bytes,
-    filename: str,
-    target: dict[str, bool],
-    channels: list[int],
-    user: Any,
-    *,
-    label: str | None = None,
-) -> Job:
-    """The draft job of an upload, holding the file and its preview; ``jobs.start`` runs it.
-    Raises OptOutFileError for a file that cannot be read."""
-    counted = preview(data, target, channels)
-    return jobs.create_job(
-        KIND,
-        user,
-        {"filename": filename[:200], "target": target, "channels": channels},
-        total=counted.lines,
-        status="draft",
-        input=zlib.compress(data, 6),
-        result={"preview": counted.as_dict()},
-        label=label,
-    )
+def count_lines(data: bytes) -> int:
+    """The file's lines (blank ones included): its size as the preview job counts it.
+    Raises OptOutFileError for a file that is not text or has too many lines."""
+    lines = len(_decode(data).splitlines())
+    most = current_app.config["OPTOUT_MAX_LINES"]
+    if lines > most:
+        raise OptOutFileError(f"The file has {lines:,} lines; at most {most:,} are read.")
+    return lines
 
 
 @kind(KIND)
@@ -254,12 +184,13 @@ def run_optout(job: Job, progress: Progress) -> dict[str, Any]:
     context = job_context(job, "optout")
     start = job.cursor or 0
     pending = [line for line in lines if line.number > start]
-    for batch in _batches(pending, current_app.config["JOBS_BATCH_SIZE"]):
+    for batch in batches(pending, current_app.config["JOBS_BATCH_SIZE"]):
         readable = [line for line in batch if line.email or line.phone]
         counts, matched = Counts(), 0
         if readable:
-            matched = _matched_lines(readable, channels)
-            counts, _last = apply_consents(_matching(readable, channels), target, context)
+            rows = read_batch(matching(readable, channels), target, extra=KEYS)
+            matched = matched_lines(readable, rows)
+            counts = write_batch(rows, target, context)
         progress.commit(
             len(batch),
             batch[-1].number,

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from backoffice.apitext import shown, shown_all
 from backoffice.auth.access import role_required
-from backoffice.consents import bulk, optout
+from backoffice.consents import bulk, optout, preview
 from backoffice.consents.forms import BulkConsentForm, OptOutForm
 from backoffice.customers.reads import all_channels
 from backoffice.extensions import db
@@ -73,7 +73,7 @@ def optout_upload():
             data = stream.read()
         target = dict.fromkeys(form.consents.data, False)
         try:
-            job = optout.prepare(
+            job = preview.prepare(
                 data, upload.filename or "upload", target, form.channels.data, current_user
             )
         except optout.OptOutFileError as exc:
@@ -92,9 +92,14 @@ def optout_preview(pk: int):
         abort(404)
     if job.status != "draft":
         return redirect(url_for("jobs.detail", pk=job.id))
-    if request.method == "POST":  # CSRFProtect checked the token
+    counting = preview.preview_job(job) if job.result.get("preview") is None else None
+    if request.method == "POST" and counting is None:  # CSRFProtect checked the token
         jobs.start(job, inline=job.total <= current_app.config["JOBS_INLINE_LIMIT"])
         flash(_("Opt-out list #%(id)d started.", id=job.id))
         return redirect(url_for("jobs.detail", pk=job.id))
     channels = {c.id: c.name for c in all_channels()}
-    return render_template("consents/optout_preview.html", job=job, channels=channels)
+    if request.method == "POST":
+        flash("The list is still being counted: confirm once its preview shows.")
+    return render_template(
+        "consents/optout_preview.html", job=job, channels=channels, counting=counting
+    )
