@@ -99,7 +99,7 @@ def optout_preview(pk: int):
         return redirect(url_for("jobs.detail", pk=job.id))
     channels = {c.id: c.name for c in all_channels()}
     if request.method == "POST":
-        flash("The list is still being counted: confirm once its preview shows.")
+        flash(_("The list is still being counted: confirm once its preview shows."))
     return render_template(
         "consents/optout_preview.html", job=job, channels=channels, counting=counting
     )
