@@ -61,15 +61,16 @@ def pytest_sessionstart(session):
 
 
 def pytest_collection_modifyitems(items):
-    """The long tests first (several processes, a browser, the fuzzer): in parallel they are
-    dealt out among the workers at the start instead of one of them finishing the run alone."""
+    """The long in-process tests first (a browser, the fuzzer): in parallel they are dealt out
+    among the workers at the start instead of one of them finishing the run alone. The tests
+    that start processes (marked slow) keep their places: all at once they start dozens of
+    processes on a couple of cores and their timeouts (a job within 60 s, a busy SQLite) fail."""
     items.sort(key=lambda item: not _long(item))  # stable: otherwise in the usual order
 
 
 def _long(item) -> bool:
     return bool(
-        item.get_closest_marker("slow")
-        or item.get_closest_marker("browser")
+        item.get_closest_marker("browser")
         or item.nodeid.startswith("tests/test_api_fuzz.py")
     )
 
