@@ -70,8 +70,7 @@ def pytest_collection_modifyitems(items):
 
 def _long(item) -> bool:
     return bool(
-        item.get_closest_marker("browser")
-        or item.nodeid.startswith("tests/test_api_fuzz.py")
+        item.get_closest_marker("browser") or item.nodeid.startswith("tests/test_api_fuzz.py")
     )
 
 
