@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 FLASK := BACKOFFICE_ENV=development $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
+# Test processes (pytest-xdist): "auto" is one per core; tests waiting on subprocesses and
+# sockets leave room for a few more (`make test PYTEST_WORKERS=4`), 0 runs in one process.
+PYTEST_WORKERS ?= auto
+
 .PHONY: run test check lint install chromium translations messages
 
 ## Set up, migrate, load demo data (idempotent), start a job worker and serve on http://127.0.0.1:5000.
@@ -20,11 +24,11 @@ run: $(STAMP) .env translations
 
 ## Set up and run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
 test: $(STAMP) chromium .env translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 ## The everyday quick run: SQLite only, without the multi-process and browser tests.
 check: $(STAMP) .env translations
-	TEST_DATABASE_URL= REQUIRE_POSTGRES= $(BIN)/pytest -q -m "not slow and not browser"
+	TEST_DATABASE_URL= REQUIRE_POSTGRES= $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -59,7 +59,8 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(
 
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         dropped = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s AND datname = current_database()",
             (name,),
         ).fetchall()
     assert dropped, "the request left no pooled connection to drop"

@@ -204,7 +204,7 @@ def _kill_connections(application_name: str) -> int:
         return len(
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = %s",
+                "WHERE application_name = %s AND datname = current_database()",
                 (application_name,),
             ).fetchall()
         )

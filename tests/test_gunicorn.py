@@ -12,6 +12,7 @@ from urllib.request import urlopen
 import pytest
 
 from backoffice import ROOT
+from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.slow  # real gunicorn processes: about 15 s
 
@@ -58,7 +59,7 @@ def test_several_workers_with_a_per_process_throttle_refuse_to_start(tmp_path):
     ("workers", "overrides", "warned"),
     [
         ("1", {}, False),
-        ("3", {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/4"}, False),
+        ("3", {"RATELIMIT_STORAGE_URI": REDIS_URL}, False),
         ("2", {"BACKOFFICE_ENV": "development"}, True),
     ],
     ids=["one-worker", "shared-storage", "development"],

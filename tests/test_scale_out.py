@@ -24,7 +24,7 @@ from backoffice import ROOT
 from backoffice.auth.models import PASSWORD_METHOD, User
 from backoffice.extensions import db
 from tests.builders import make_channel, make_customer
-from tests.conftest import DATABASES, PASSWORDS, POSTGRES_URL
+from tests.conftest import DATABASES, PASSWORDS, POSTGRES_URL, REDIS_URL
 
 pytestmark = [
     pytest.mark.slow,  # two gunicorns of two workers each: about 15 s
@@ -35,7 +35,6 @@ pytestmark = [
 ]
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
 WORKERS = 2
 START_TIMEOUT = 60.0
 TIMEOUT = 30.0
