@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import select
 
 from backoffice.audit.context import AuditContext
-from backoffice.consents import optout
+from backoffice.consents import optout, preview
 from backoffice.extensions import db
 from backoffice.jobs import housekeeping, queue
 from backoffice.jobs import service as jobs
@@ -27,7 +27,7 @@ REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 def draft(created_at: datetime) -> int:
     """An opt-out list previewed at ``created_at`` and never confirmed."""
-    job = optout.prepare(
+    job = preview.prepare(
         b"someone@example.com\n", "list.txt", {"email_allowed": False}, [], None, label="test"
     )
     job.created_at = created_at
