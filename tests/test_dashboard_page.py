@@ -8,9 +8,11 @@ from html import unescape
 import pytest
 from sqlalchemy import event
 
+from backoffice.audit.context import AuditContext
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.orders.service import OrderService
+from backoffice.privacy import service as privacy
 from backoffice.types import utcnow
 from tests.builders import make_channel, make_customer
 from tests.test_order_service import payload
@@ -81,7 +83,7 @@ def test_the_charts_need_nothing_the_csp_forbids(agent_client, shop):
 
 def test_an_empty_base_renders(agent_client):
     html = page(agent_client)
-    assert "New customers per week" in html and "Import runs are not recorded yet" in html
+    assert "New customers per week" in html and "No import has run yet" in html
 
 
 class StatementCounter:
@@ -113,8 +115,25 @@ def test_the_dashboard_reads_a_fixed_number_of_statements(agent_client, channel)
         )
     make_channel(name="Third")
     many = reads_of(agent_client), reads_of(agent_client, f"?channel={channel.id}")
-    # the user, the channel figures, the weekly customers, the weekly orders, the recent list
-    assert few == many == (5, 5)
+    # the user, the channel figures, the weekly customers, the weekly orders, the last import
+    # runs, the recently changed customers
+    assert few == many == (6, 6)
+
+
+def test_supervisors_read_one_statement_more_for_the_privacy_requests(supervisor_client):
+    few = reads_of(supervisor_client)
+    context = AuditContext.system("test")
+    for n in range(8):
+        privacy.create_request(
+            context,
+            kind="erasure",
+            email=f"p{n}@example.com",
+            received_at=utcnow() - timedelta(days=5 * n),
+        )
+    OrderService().ingest_order(payload(make_channel(name="Runs"), "R-1"))
+    many = reads_of(supervisor_client)
+    # the agent's six, and the open requests by due date with their counts
+    assert few == many == 7
 
 
 def test_each_link_opens_the_list_of_the_customers_it_counts(agent_client, shop):

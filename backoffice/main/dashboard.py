@@ -1,6 +1,6 @@
 """The dashboard's figures, read from the counters the triggers keep (customer_counts, and the
 roll-ups of migration 0009): three small grouped statements, whatever the number of customers
-and orders. Nothing here counts rows of customers or orders."""
+and orders, and the last import runs. Nothing here counts rows of customers or orders."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,6 +13,8 @@ from backoffice.channels.models import Channel
 from backoffice.customers.models import CustomerCount
 from backoffice.extensions import db
 from backoffice.main.models import CustomerStats, CustomerWeek, OrderWeek
+from backoffice.orders.models import ImportRun
+from backoffice.orders.runs import recent_runs
 from backoffice.types import utcnow
 
 WEEKS = 26
@@ -55,7 +57,7 @@ class Dashboard:
     channel_id: int | None  # None: the whole base
     channels: list[ChannelFigures]
     weeks: list[WeekFigures]
-    imports: list[Any] = field(default_factory=list)
+    imports: list[ImportRun] = field(default_factory=list)
 
     @property
     def shown(self) -> ChannelFigures:
@@ -154,11 +156,9 @@ def week_figures(channel_id: int | None, today: date, weeks: int = WEEKS) -> lis
     ]
 
 
-def recent_imports(limit: int = 5) -> list[Any]:
-    """The hook for the recent imports: empty until imports leave a record of their runs (the
-    job library's, or a table of import runs); each item then needs ``started``, ``label``,
-    ``created``, ``updated`` and ``rejected``."""
-    return []
+def recent_imports(limit: int = 5) -> list[ImportRun]:
+    """The last ``limit`` order import runs, newest first: one statement."""
+    return recent_runs(limit)
 
 
 def dashboard(

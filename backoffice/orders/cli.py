@@ -63,13 +63,15 @@ def import_command(
     database refuses) is reported in the error report; the other lines land.
     """
     stream, size = _open(source)
+    name = Path(source).name if source != "-" else "stdin"
     report = ErrorReport(errors_path or default_report_path(source))
     progress = _progress(size)
     try:
         summary = import_orders(
             stream,
             report,
-            label=f"orders import {Path(source).name if source != '-' else 'stdin'}",
+            label=f"orders import {name}",
+            file_name=name,
             batch_size=batch_size,
             workers=workers,
             max_line_bytes=max_line_bytes,

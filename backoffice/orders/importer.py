@@ -16,6 +16,7 @@ from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, Prog
 from backoffice.audit.context import AuditContext
 from backoffice.orders.lines import MAX_LINE_BYTES, ParsedLine
 from backoffice.orders.parallel import parsed_lines
+from backoffice.orders.runs import RunRecord
 from backoffice.orders.service import BatchResult, OrderService
 
 BATCH_SIZE = 2000
@@ -100,6 +101,7 @@ def import_orders(
     report: ErrorReport,
     *,
     label: str = "orders import",
+    file_name: str = "",
     batch_size: int = BATCH_SIZE,
     workers: int = 0,
     max_line_bytes: int = MAX_LINE_BYTES,
@@ -113,22 +115,47 @@ def import_orders(
     ends as one clean run, audit events included. ``workers`` processes parse the lines ahead
     of the writes (0: this process parses them). A line longer than ``max_line_bytes`` is
     rejected unread. Rejected lines are reported in line order, a batch's after it commits.
+
+    The run leaves a record (orders/runs.py): "running" from the start, its counts every
+    few seconds, then "done", or "failed" with the reason when an error stops it.
     """
     service = service or OrderService()
     context = AuditContext(source="ingestion", actor_label=label, request_id=uuid.uuid4().hex)
     summary = ImportSummary(started=time.monotonic())
+    # The batches commit the session as they go: end its open transaction now, so that the
+    # record's own connection need not wait for it (SQLite has one writer at a time).
+    service.session.commit()
+    run = RunRecord(label, file_name)
     lines = parsed_lines(stream, workers=workers, chunk=batch_size, max_line_bytes=max_line_bytes)
-    with closing(lines), _collector_spares_older_objects():
-        for batch, rejected in _batches(lines, summary, batch_size):
-            if batch:
-                rejected += _write(service, batch, context, summary)
-            for number, reason, errors in sorted(rejected, key=itemgetter(0)):
-                report.reject(number, reason, errors)
-            summary.rejected = report.count
-            report.flush()
-            if batch and on_batch is not None:
-                on_batch(summary)
+    try:
+        with closing(lines), _collector_spares_older_objects():
+            for batch, rejected in _batches(lines, summary, batch_size):
+                if batch:
+                    rejected += _write(service, batch, context, summary)
+                for number, reason, errors in sorted(rejected, key=itemgetter(0)):
+                    report.reject(number, reason, errors)
+                summary.rejected = report.count
+                report.flush()
+                run.progress(summary)
+                if batch and on_batch is not None:
+                    on_batch(summary)
+    except BaseException as exc:  # Ctrl-C included: the record says the run stopped
+        service.session.rollback()  # release the batch's locks before the record's write
+        run.failed(summary, _stopped(exc))
+        raise
+    run.done(summary)
     return summary
+
+
+def _stopped(exc: BaseException) -> str:
+    """Why a run stopped, for its record: the error's kind and the database's own words
+    (its diagnostic, or the first line of its message; not the statement nor its values)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted."
+    cause = getattr(exc, "orig", None) or exc
+    diagnostic = getattr(getattr(cause, "diag", None), "message_primary", None)
+    first = diagnostic or (str(cause).splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first[:300]}".rstrip(": ")
 
 
 # The database unavailable, or a fault of the code: not a line's, the import stops (a run

@@ -40,3 +40,31 @@ class Order(db.Model):
 
 # The customer search: a number in any channel and any case (migration 0014s).
 Index("ix_orders_number_key", code_key(Order.number), Order.customer_id)
+
+
+class ImportRun(db.Model):
+    """One run of the order import: what started it, when, how far it got and how it ended.
+    Written in its own short transactions beside the import's (see orders/runs.py): a run
+    that dies without a word stays "running"."""
+
+    __tablename__ = "import_runs"
+    __table_args__ = (Index("ix_import_runs_started_at", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(255))  # who or what: "orders import FILE"
+    file_name: Mapped[str] = mapped_column(String(255))  # the file's name, or "stdin"
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done, failed
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lines: Mapped[int] = mapped_column(default=0)
+    orders_created: Mapped[int] = mapped_column(default=0)
+    orders_updated: Mapped[int] = mapped_column(default=0)
+    orders_unchanged: Mapped[int] = mapped_column(default=0)
+    customers_created: Mapped[int] = mapped_column(default=0)
+    customers_updated: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    # Why a failed run stopped: the error's kind and the database's own words, no values.
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<ImportRun {self.id} {self.status}>"

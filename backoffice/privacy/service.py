@@ -166,14 +166,34 @@ def matches(found: PrivacyRequest) -> list[Match]:
     ]
 
 
-def due_this_week() -> int:
-    """Open requests due within seven days from today, overdue ones included."""
+class Waiting(NamedTuple):
+    """The open requests a supervisor should see first: the next few by due date, how many
+    are due within seven days (overdue included), and how many are open in all."""
+
+    requests: list[PrivacyRequest]
+    due_this_week: int
+    open: int
+
+
+def waiting(limit: int = 5) -> Waiting:
+    """The open requests by due date (the first ``limit``) and the counts: one statement."""
+    is_open = PrivacyRequest.status == "open"
     last = utcnow().date() + timedelta(days=7)
-    return db.session.scalar(
-        select(func.count(PrivacyRequest.id)).where(
-            PrivacyRequest.status == "open", PrivacyRequest.due_date <= last
+    count = select(func.count(PrivacyRequest.id)).where(is_open)
+    rows = db.session.execute(
+        select(
+            PrivacyRequest,
+            # not correlated: counts over the whole table, not the row beside them
+            count.where(PrivacyRequest.due_date <= last).correlate(None).scalar_subquery(),
+            count.correlate(None).scalar_subquery(),
         )
-    )
+        .where(is_open)
+        .order_by(PrivacyRequest.due_date, PrivacyRequest.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return Waiting([], 0, 0)
+    return Waiting([row[0] for row in rows], rows[0][1], rows[0][2])
 
 
 def locked(pk: int) -> PrivacyRequest | None:

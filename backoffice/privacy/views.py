@@ -30,9 +30,7 @@ from backoffice.privacy.models import PrivacyRequest
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 PAGE_SIZE = 50
-bp.record_once(
-    lambda state: state.app.jinja_env.globals.update(privacy_due_this_week=service.due_this_week)
-)
+bp.record_once(lambda state: state.app.jinja_env.globals.update(privacy_waiting=service.waiting))
 # How a request's kind and status read on the pages (the stored values stay the API's).
 KIND_WORDS = {
     "access": _l("access"),
