@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_pgettext
 
 from backoffice.apitext import shown
@@ -30,7 +31,11 @@ def action_label(action: str) -> Any:
 def consent_marks(customer: Any) -> list[tuple[bool, str]]:
     """(allowed, label) of each consent: plain attribute reads (Jinja's ``|attr`` costs an
     ``inspect.getattr_static`` each, 75 a list page)."""
-    return [(getattr(customer, name), field_label(name)) for name in CONSENT_FIELDS]
+    words = g.setdefault("_i18n_words", {})  # the labels worded once a request
+    labels = words.get("consents") or words.setdefault(
+        "consents", [(name, str(field_label(name))) for name in CONSENT_FIELDS]
+    )
+    return [(getattr(customer, name), label) for name, label in labels]
 
 
 TEMPLATE_FILTERS = {
