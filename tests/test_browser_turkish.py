@@ -3,6 +3,8 @@ header, find a caller as they spell themselves, filter the list, open a saved vi
 dashboard, and export the list as .xlsx (read back with openpyxl: Turkish labels, letters and
 types). Screenshots go to the temp folder (``turkish-*.png``) for a person to look at."""
 
+# ruff: noqa: F811  (the chromium fixture, shared as imported)
+
 import re
 import tempfile
 from datetime import datetime
@@ -11,26 +13,19 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from backoffice.auth.models import User
 from backoffice.extensions import db
 from backoffice.orders.models import Order
 from backoffice.savedviews.models import SavedView
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser import serve
 from tests.builders import make_channel, make_customer
 from tests.conftest import PASSWORDS
+from tests.test_browser_journeys import chromium  # noqa: F401  (the shared browser)
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir())
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
