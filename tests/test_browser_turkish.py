@@ -113,8 +113,10 @@ def test_a_turkish_workday(app, chromium, turkish_people, width, tmp_path):
         saved = tmp_path / "export.xlsx"
         download.value.save_as(saved)
         context.close()
-    sheet = openpyxl.load_workbook(saved, read_only=True).worksheets[0]
+    book = openpyxl.load_workbook(saved, read_only=True)
+    sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
+    book.close()  # read-only workbooks keep their file open until closed
     header, body = rows[0], rows[1:]
     assert sheet.title == "Müşteriler"
     assert {"Ad", "Soyad", "E-posta", "Kanal", "Telefon"} <= set(header), header
