@@ -10,6 +10,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -84,13 +85,22 @@ def test_stateful_sequences_never_error_and_keep_the_schema(app, data, tokens):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
 
-    run_state_machine_as_test(
-        Machine,
-        settings=settings(
-            max_examples=max(5, EXAMPLES // 2),
-            stateful_step_count=6,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        ),
+    stateful = settings(
+        max_examples=max(5, EXAMPLES // 2),
+        stateful_step_count=6,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
     )
+    # Which links a step may follow depends on what the API answered, and the database keeps
+    # every example's writes (a code taken by an earlier example makes the same POST a 400):
+    # now and then the engine replays a choice that took another turn before and stops with
+    # FlakyStrategyDefinition, a complaint about the generator, not a check of the API (those
+    # raise their own failures, never caught here). Such a run is started again, twice at most.
+    for attempt in range(3):
+        try:
+            run_state_machine_as_test(Machine, settings=stateful)
+            return
+        except FlakyStrategyDefinition:
+            if attempt == 2:
+                raise
