@@ -13,8 +13,6 @@ own work, less sensitive to a busy machine than the wall time). Run bench/datase
 """
 
 import argparse
-import logging
-import os
 import statistics
 import sys
 import time
@@ -25,11 +23,10 @@ from sqlalchemy import event, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backoffice import create_app  # noqa: E402
 from backoffice.auth.models import User  # noqa: E402
 from backoffice.auth.service import create_user  # noqa: E402
 from backoffice.extensions import db  # noqa: E402
-from bench.pages import _p95, _raw_connection, _replay  # noqa: E402
+from bench.pages import _p95, _raw_connection, _replay, request_app  # noqa: E402
 
 EMAIL, PASSWORD = "bench-dashboard@example.com", "bench-password"
 
@@ -64,15 +61,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--recounts", type=int, default=5)
     args = parser.parse_args()
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": args.database_url,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    logging.getLogger("backoffice.requests").handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
+    app = request_app(args.database_url)
     with app.app_context():
         if db.session.scalar(select(User).where(User.email == EMAIL)) is None:
             create_user(EMAIL, PASSWORD, "agent")

@@ -15,7 +15,6 @@ condensed, flagging any scan of a big table.
 """
 
 import argparse
-import logging
 import os
 import re
 import statistics
@@ -29,10 +28,9 @@ from sqlalchemy import event, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backoffice import create_app  # noqa: E402
 from backoffice.customers.search import matching_ids, parse_term  # noqa: E402
 from backoffice.extensions import db  # noqa: E402
-from bench.pages import PASSWORD, _prepare, _raw_connection, _replay  # noqa: E402
+from bench.pages import PASSWORD, _prepare, _raw_connection, _replay, request_app  # noqa: E402
 
 DJANGO_ADMIN_MS = 1208  # issue 14: Django admin's icontains search, email prefix, 1M, PostgreSQL
 GOALS = {"api": 20.0, "html": 30.0}  # median ms
@@ -70,15 +68,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="run only the cases whose name has this text")
     parser.add_argument("--no-explain", action="store_true")
     args = parser.parse_args()
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": args.database_url,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    logging.getLogger("backoffice.requests").handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
+    app = request_app(args.database_url)
     with app.app_context():
         dialect = db.engine.dialect.name
         token, values = _prepare()
