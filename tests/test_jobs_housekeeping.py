@@ -82,8 +82,8 @@ def test_flask_jobs_sweep_runs_every_sweep(app, channel, runner):
     draft(utcnow() - timedelta(days=2))
     result = runner.invoke(args=["jobs", "sweep"])
     assert result.exit_code == 0, result.output
-    assert "draft jobs: 1 deleted" in result.output
-    assert "expired access packages: 1 deleted" in result.output
+    assert "draft jobs deleted: 1" in result.output
+    assert "expired access packages deleted: 1" in result.output
     assert package_of(package) is None
     assert [j.kind for j in db.session.scalars(select(Job))] == ["privacy.package"]
 
@@ -153,3 +153,35 @@ def test_a_worker_runs_the_housekeeping_from_its_queue(app, channel, worker_queu
     finally:
         consumer.stop(graceful=True)
     assert package_of(package) is None
+
+
+def test_a_job_started_while_the_queue_is_down_is_queued_again_later(
+    app, supervisor_client, channel, worker_queue
+):
+    """Starting a job when the queue cannot be reached (Redis down) keeps the job queued and
+    answers as usual; the housekeeping puts it on the queue once it has waited longer than
+    JOBS_STALL_SECONDS, and a job on the queue twice still runs once."""
+    allowing = [make_customer(channel, email_allowed=True) for _ in range(3)]
+    app.config.update(JOBS_IMMEDIATE=False, JOBS_URL="redis://127.0.0.1:1/0", JOBS_INLINE_LIMIT=0)
+    queue.configure(app)  # nothing listens on port 1
+    response = supervisor_client.post(
+        "/consents/bulk",
+        data={"consent": "email_allowed", "value": "false", "scope": "all", "query": ""},
+    )
+    job = db.session.scalars(select(Job)).one()
+    assert response.status_code == 302 and response.location.endswith(f"/jobs/{job.id}/")
+    assert job.status == "queued"
+    assert supervisor_client.get(f"/jobs/{job.id}/").status_code == 200
+
+    worker_queue("sqlite")  # the queue is back, empty: the job's entry never reached it
+    assert jobs.requeue_lost() == 0  # waiting less than JOBS_STALL_SECONDS: left alone
+    later = utcnow() + timedelta(seconds=app.config["JOBS_STALL_SECONDS"] + 1)
+    assert housekeeping.run_sweeps(now=later)["lost jobs queued again"] == 1
+    assert jobs.requeue_lost(now=later) == 1
+    assert queue.huey.pending_count() == 2
+    while queue.huey.pending_count():
+        queue.huey.execute(queue.huey.dequeue())
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == "done"
+    assert db.session.get(Job, job.id).attempts == 1
+    assert [c.email_allowed for c in allowing] == [False] * 3

@@ -33,10 +33,11 @@ def worker(workers: int) -> None:
 @with_appcontext
 def sweep() -> None:
     """Run the housekeeping once, as the worker does every 15 minutes: old draft jobs and
-    expired access packages are deleted (for a cron job where no worker runs)."""
+    expired access packages are deleted, lost jobs queued again (for a cron job where no
+    worker runs)."""
     try:
         counts = run_sweeps()
     except SweepFailed as exc:
         raise click.ClickException(str(exc)) from exc
     for name, count in counts.items():
-        click.echo(f"{name}: {count:,} deleted")
+        click.echo(f"{name}: {count:,}")

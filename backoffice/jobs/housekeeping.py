@@ -1,5 +1,6 @@
-"""Housekeeping sweeps: each feature registers a function ``(now) -> how many removed``
-(old draft jobs here, expired access packages in privacy/); the worker's periodic task and
+"""Housekeeping sweeps: each feature registers a function ``(now) -> how many`` under a name
+saying what it did (old draft jobs deleted and lost jobs queued again here, expired access
+packages deleted in privacy/); the worker's periodic task and
 ``flask jobs sweep`` run them all. ``now`` is a parameter so that tests move the clock."""
 
 import logging
@@ -46,4 +47,5 @@ def run_sweeps(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-sweep("draft jobs")(service.purge_drafts)
+sweep("draft jobs deleted")(service.purge_drafts)
+sweep("lost jobs queued again")(service.requeue_lost)

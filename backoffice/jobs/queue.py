@@ -76,8 +76,8 @@ def housekeeping() -> None:
 
 
 @huey.on_startup()
-def _requeue_stalled() -> None:
+def _requeue_lost() -> None:
     from backoffice.jobs import service
 
     with _app_context():
-        service.requeue_stalled()
+        service.requeue_lost()

@@ -1,11 +1,12 @@
 """Starting, confirming, retrying and listing jobs; the only writer of the jobs table
 besides the runner."""
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from backoffice.extensions import db
 from backoffice.jobs import queue, runner
@@ -14,6 +15,7 @@ from backoffice.pagination import Page, page_offset
 from backoffice.types import utcnow
 
 RETRYABLE = ("failed",)
+log = logging.getLogger(__name__)
 
 
 class JobNotRetryable(Exception):
@@ -65,7 +67,18 @@ def start(job: Job, *, inline: bool = False) -> None:
     if inline:
         runner.run(job.id)
     else:
-        queue.run_job(job.id)
+        enqueue(job.id)
+
+
+def enqueue(job_id: int) -> bool:
+    """Put a committed job on the queue; False (logged) when the queue cannot be reached:
+    the job stays queued and ``requeue_lost`` puts it on the queue again later."""
+    try:
+        queue.run_job(job_id)
+    except Exception:
+        log.exception("job %s: the queue cannot be reached; it is queued again later", job_id)
+        return False
+    return True
 
 
 def is_stalled(job: Job) -> bool:
@@ -87,17 +100,28 @@ def retry(job: Job) -> None:
         job.finished_at = None
         job.error = None
         db.session.commit()
-    queue.run_job(job.id)
+    enqueue(job.id)
 
 
-def requeue_stalled() -> int:
-    """Queue again the running jobs whose worker died (a worker calls this as it starts)."""
-    running = db.session.scalars(select(Job).where(Job.status == "running")).all()
-    stalled = [job.id for job in running if is_stalled(job)]
+def requeue_lost(now: datetime | None = None) -> int:
+    """Queue again the jobs no worker will run: running ones whose worker died, and queued ones
+    waiting longer than JOBS_STALL_SECONDS (the queue was down when they started, or Redis
+    restarted empty). A job on the queue twice runs once: ``runner.claim`` takes it once.
+    A worker calls this as it starts, and the housekeeping every 15 minutes. Returns how many."""
+    cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["JOBS_STALL_SECONDS"])
+    lost = db.session.scalars(
+        select(Job.id).where(
+            or_(
+                and_(Job.status == "queued", Job.created_at < cutoff),
+                and_(
+                    Job.status == "running",
+                    or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff),
+                ),
+            )
+        )
+    ).all()
     db.session.rollback()
-    for job_id in stalled:
-        queue.run_job(job_id)
-    return len(stalled)
+    return sum(enqueue(job_id) for job_id in lost)
 
 
 def job_page(number: int, limit: int, user: Any | None = None) -> Page:

@@ -150,7 +150,7 @@ def for_download(
     return package
 
 
-@sweep("expired access packages")
+@sweep("expired access packages deleted")
 def purge(now: datetime | None = None) -> int:
     """Delete every package whose PACKAGE_DAYS have passed at ``now``; commits."""
     expired = db.session.scalars(
