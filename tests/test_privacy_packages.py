@@ -233,3 +233,25 @@ def test_flask_privacy_purge_deletes_the_expired_packages(supervisor_api, record
     db.session.expire_all()
     assert db.session.get(PrivacyRequest, old).package is None
     assert db.session.get(PrivacyRequest, kept).package is not None
+
+
+def test_an_erasure_deletes_the_person_s_package_and_forgets_the_closed_requests(
+    supervisor_api, records
+):
+    """After "erase me", nothing of the person stays in the register in clear: the access
+    package holding the erased records goes at once (not after its 7 days), and the person's
+    closed requests keep only their hashes; an open request keeps its subject for staff."""
+    accessed, still_open = access_request(supervisor_api), access_request(supervisor_api)
+    supervisor_api.post(f"{LIST}{accessed}/complete/", json={})
+    assert supervisor_api.get(f"{LIST}{accessed}/package/").status_code == 200
+    erasure = supervisor_api.post(LIST, json={"kind": "erasure", "email": EMAIL.upper()})
+    done = supervisor_api.post(f"{LIST}{erasure.json['pk']}/complete/", json={})
+    assert done.status_code == 200, done.json
+    gone = supervisor_api.get(f"{LIST}{accessed}/package/")
+    assert (gone.status_code, gone.json) == (404, {"detail": "The package has expired."})
+    assert actions(accessed)[-1] == "package_expire"
+    db.session.expire_all()
+    closed = db.session.get(PrivacyRequest, accessed)
+    assert (closed.email, closed.email_key, closed.package) == (None, None, None)
+    assert closed.email_hash is not None
+    assert db.session.get(PrivacyRequest, still_open).email == EMAIL

@@ -166,6 +166,22 @@ def purge(now: datetime | None = None) -> int:
     return len(expired)
 
 
+def delete_holding(ids: list[int], context: AuditContext) -> int:
+    """Delete now the packages that hold any of the customers ``ids`` (an erasure reached
+    them: the person's data must not outlive it for the rest of the 7 days). Returns how many."""
+    erased = set(ids)
+    live = db.session.scalars(
+        select(PrivacyRequest).where(
+            PrivacyRequest.kind == "access", PrivacyRequest.package.is_not(None)
+        )
+    ).all()
+    held = [found for found in live if erased.intersection(found.customers)]
+    for found in held:
+        _delete(found, context)
+        found.package_expires_at = utcnow()
+    return len(held)
+
+
 def _delete(found: PrivacyRequest, context: AuditContext) -> None:
     # SQL NULL (a plain None would be stored as the JSON value null, and found again).
     found.package = null()

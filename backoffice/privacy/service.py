@@ -226,7 +226,7 @@ def complete(pk: int, user: Any, context: AuditContext, customers: list[int] | N
         found.completed_by_label = context.actor_label
         found.completed_at = utcnow()
         if found.kind == "erasure":
-            _forget_subject(found)
+            _forget_person(found, chosen, context)
         audit(found, context, "complete", {"customers": (None, chosen)})
         db.session.commit()
     except Exception:
@@ -278,6 +278,26 @@ def _withdraw(found: PrivacyRequest, ids: list[int], context: AuditContext) -> N
 
 
 APPLY = {"erasure": _erase, "consent_withdrawal": _withdraw}
+
+
+def _forget_person(found: PrivacyRequest, ids: list[int], context: AuditContext) -> None:
+    """What the register held of the erased person goes too: this request's and the person's
+    closed requests' email and phone (their hashes stay), and the access packages holding an
+    erased record. Open requests keep theirs: staff still have to answer them."""
+    hashes = [
+        column == value
+        for column, value in (
+            (PrivacyRequest.email_hash, found.email_hash),
+            (PrivacyRequest.phone_hash, found.phone_hash),
+        )
+        if value is not None
+    ]
+    closed = db.session.scalars(
+        select(PrivacyRequest).where(or_(*hashes), PrivacyRequest.status != "open")
+    ).all()
+    for other in {found, *closed}:
+        _forget_subject(other)
+    packages.delete_holding(ids, context)
 
 
 def _forget_subject(found: PrivacyRequest) -> None:
