@@ -75,6 +75,12 @@ DEFAULTS: dict[str, Any] = {
     # A draft job (an opt-out list previewed but never confirmed) holds the uploaded file:
     # the housekeeping task deletes drafts older than this many hours.
     "JOBS_DRAFT_HOURS": 24,
+    # The file a job writes (a large export) can be downloaded for this many hours after the
+    # job finished; then the housekeeping deletes it.
+    "JOBS_FILE_HOURS": 24,
+    # A customer export (CSV or .xlsx) of up to this many rows is streamed in the request;
+    # a larger one is written by a job (the request would outlast a server worker's timeout).
+    "EXPORT_INLINE_ROWS": 50_000,
     # An opt-out list upload may be this large (a million lines of emails: ~30 MB).
     "OPTOUT_MAX_BYTES": 64 * 1024 * 1024,
     "OPTOUT_MAX_LINES": 1_000_000,
@@ -104,6 +110,8 @@ ENVIRONMENT = {
     "JOBS_STALL_SECONDS": ("JOBS_STALL_SECONDS", float),
     "JOBS_INLINE_LIMIT": ("JOBS_INLINE_LIMIT", int),
     "JOBS_DRAFT_HOURS": ("JOBS_DRAFT_HOURS", float),
+    "JOBS_FILE_HOURS": ("JOBS_FILE_HOURS", float),
+    "EXPORT_INLINE_ROWS": ("EXPORT_INLINE_ROWS", int),
     "PRIVACY_HASH_KEY": ("PRIVACY_HASH_KEY", str),
 }
 

@@ -55,6 +55,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "jobs.detail": {"GET": "supervisor"},
     "jobs.progress": {"GET": "supervisor"},
     "jobs.retry": {"POST": "supervisor"},
+    "jobs.download": {"GET": "supervisor"},
     "customers.export_xlsx": {"GET": "supervisor"},
     "api.login": {"POST": PUBLIC},
     "api.docs": {"GET": "agent"},

@@ -11,10 +11,24 @@ no one.
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 from flask import Response
-from sqlalchemy import JSON, Boolean, Date, Engine, String, Text, case, cast, func, literal, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Engine,
+    Select,
+    String,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy import type_coerce as as_text
 from werkzeug.datastructures import MultiDict
 
@@ -108,11 +122,7 @@ def export_customers(
     where, order_by = filters.where(), filters.order_by()
     if not send_rows:
         return iter(())
-    dialect = db.session.get_bind().dialect.name
-    if file_format == "xlsx":
-        statement = spreadsheet.row_statement(where, order_by, dialect)
-    else:
-        statement = select(*cells(dialect)).where(*where).order_by(*order_by)
+    statement = export_statement(where, order_by, file_format)
     db.session.commit()  # end the read transaction: the audit write begins afresh
     with write_intent():
         record_event(
@@ -129,21 +139,37 @@ def export_customers(
     return _csv(db.engine, statement)
 
 
-def _csv(engine: Engine, statement) -> Iterator[str]:
-    """The rows, on a connection of their own: the server iterates the answer after the
-    request's context has ended. A read: on SQLite it begins without taking the write lock."""
-    with engine.connect() as connection:
-        result = streamed_rows(connection, statement)
+def export_statement(where: list, order_by: list, file_format: str) -> Select:
+    """The rows of an export: one text per row (its sheet XML) for "xlsx", the CSV's cells
+    otherwise."""
+    dialect = db.session.get_bind().dialect.name
+    if file_format == "xlsx":
+        return spreadsheet.row_statement(where, order_by, dialect)
+    return select(*cells(dialect)).where(*where).order_by(*order_by)
+
+
+def _csv(engine: Engine, statement: Select) -> Iterator[str]:
+    parts = csv_parts(engine, statement)
+    with closing(parts):
+        for text, _rows in parts:
+            yield text
+
+
+def csv_parts(engine: Engine, statement: Select) -> Iterator[tuple[str, int]]:
+    """The CSV block by block, each with the number of rows it holds; the rows read on a
+    connection of their own: the server iterates the answer after the request's context has
+    ended. A read: on SQLite it begins without taking the write lock."""
+    with engine.connect() as connection, closing(streamed_rows(connection, statement)) as result:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(HEADER)
         for rows in result.partitions():
             writer.writerows(rows)
-            yield buffer.getvalue()
+            yield buffer.getvalue(), len(rows)
             buffer.seek(0)
             buffer.truncate()
         if tail := buffer.getvalue():
-            yield tail
+            yield tail, 0
 
 
 def csv_download(blocks: Iterator[str], filename: str = "customers.csv") -> Response:

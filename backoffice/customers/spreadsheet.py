@@ -15,6 +15,7 @@ it text.
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -209,18 +210,36 @@ def workbook_blocks(engine: Engine, statement: Select) -> Iterator[bytes]:
     stays flat whatever the count. A client that leaves ends the read. The header and the
     sheet's name are worded now, in the reader's language: the rows are written after the
     request has ended."""
+    return _data(workbook_parts(engine, statement))
+
+
+def _data(parts: Iterator[tuple[bytes, int]]) -> Iterator[bytes]:
+    with closing(parts):
+        for data, _rows in parts:
+            if data:
+                yield data
+
+
+def workbook_parts(engine: Engine, statement: Select) -> Iterator[tuple[bytes, int]]:
+    """The workbook as ``workbook_blocks`` writes it, each block with the number of rows it
+    holds (a job's progress); worded in the language of the caller, now."""
     return _stream(engine, statement, xlsxparts.sheet_start(columns()), str(xlsxparts.SHEET_NAME))
 
 
-def _stream(engine: Engine, statement: Select, head: bytes, sheet_name: str) -> Iterator[bytes]:
+def _stream(
+    engine: Engine, statement: Select, head: bytes, sheet_name: str
+) -> Iterator[tuple[bytes, int]]:
     sink = _Sink()
     book = zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
     sheet = None
     try:
         sheets, sheet, written = 1, _begin_sheet(book, 1, head), 1
-        yield sink.take()
-        with engine.connect() as connection:
-            for rows in streamed_rows(connection, statement).partitions():
+        yield sink.take(), 0
+        with (
+            engine.connect() as connection,
+            closing(streamed_rows(connection, statement)) as result,
+        ):
+            for rows in result.partitions():
                 texts = [row[0] for row in rows]
                 while texts:
                     if written == SHEET_ROWS:  # full: the rest goes on the next sheet
@@ -231,8 +250,7 @@ def _stream(engine: Engine, statement: Select, head: bytes, sheet_name: str) -> 
                     block, texts = texts[: SHEET_ROWS - written], texts[SHEET_ROWS - written :]
                     sheet.write(_xml("".join(block)))
                     written += len(block)
-                if data := sink.take():
-                    yield data
+                yield sink.take(), len(rows)
         sheet.write(xlsxparts.SHEET_END)
         sheet.close()
         sheet = None
@@ -242,7 +260,7 @@ def _stream(engine: Engine, statement: Select, head: bytes, sheet_name: str) -> 
         if sheet is not None:  # left early (an error, a client gone): close what is open
             sheet.close()
         book.close()
-    yield sink.take()
+    yield sink.take(), 0
 
 
 def _begin_sheet(book: zipfile.ZipFile, number: int, head: bytes) -> IO[bytes]:

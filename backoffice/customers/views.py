@@ -20,6 +20,7 @@ from backoffice.customers.errors import (
     CustomerVersionConflict,
 )
 from backoffice.customers.export import csv_download, export_customers, xlsx_download
+from backoffice.customers.exportjobs import export_job
 from backoffice.customers.filterset import CustomerPageFilterSet
 from backoffice.customers.forms import (
     CODE_LOCKED,
@@ -106,6 +107,11 @@ def export():
     file_format = "xlsx" if request.endpoint == "customers.export_xlsx" else "csv"
     args = listlinks.with_changes(querystring.canonical_args(request.args), ordering=_ordering())
     try:
+        job = None
+        if request.method != "HEAD":  # above EXPORT_INLINE_ROWS: a job writes the file
+            job = export_job(args, file_format, current_user, filterset=CustomerPageFilterSet)
+        if job is not None:
+            return redirect(url_for("jobs.detail", pk=job.id), 303)
         blocks = export_customers(
             args,
             audit_context_from_request("web"),

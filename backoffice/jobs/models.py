@@ -56,3 +56,17 @@ class Job(db.Model):
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status} {self.done}/{self.total}>"
+
+
+class JobFilePart(db.Model):
+    """One piece (about JOBS_FILE_PIECE_BYTES) of the file a job writes (an export), in order.
+
+    Kept in the database, not on a disk: the worker that writes the file and the web server
+    that hands it out may run on different machines. Deleted with its job, and by the
+    housekeeping once the file has expired (jobs/files.py)."""
+
+    __tablename__ = "job_file_parts"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

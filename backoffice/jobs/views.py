@@ -1,13 +1,26 @@
 """The Jobs pages: the list, one job with its progress (and its JSON for the progress bar),
-and Retry. Supervisors and admins see every job; agents start none and see none (403)."""
+Retry, and the download of the file a job wrote. Supervisors and admins see every job;
+agents start none and see none (403); a file goes only to its job's starter or an admin."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import role_required
 from backoffice.extensions import db
-from backoffice.jobs import service
+from backoffice.jobs import files, service
 from backoffice.jobs.models import Job
 from backoffice.pagination import InvalidPage, parse_page_number
 
@@ -18,6 +31,12 @@ KIND_LABELS = {
     "consents.bulk": _l("Bulk consent change"),
     "consents.optout": _l("Opt-out list"),
     "privacy.package": _l("Access package"),
+    "customers.export": _l("Customer export"),
+}
+NO_FILE = {
+    "building": _l("The file is still being written: this page offers it once it is done."),
+    "failed": _l("The file could not be written: retry the job, or export again."),
+    "expired": _l("The file has been deleted (files are kept for a limited time): export again."),
 }
 STATUS_LABELS = {
     "draft": _l("draft"),
@@ -54,7 +73,37 @@ def job_list():
 @role_required("supervisor")
 def detail(pk: int):
     job = _job_or_404(pk)
-    return render_template("jobs/detail.html", job=job, can_retry=service.can_retry(job))
+    return render_template(
+        "jobs/detail.html",
+        job=job,
+        can_retry=service.can_retry(job),
+        file=files.file_state(job) if files.has_file(job) else None,
+        may_download=files.may_download(job, current_user),
+        no_file=NO_FILE,
+    )
+
+
+@bp.get("/<int:pk>/download", endpoint="download")
+@role_required("supervisor")
+def download(pk: int):
+    job = _job_or_404(pk)
+    if not files.has_file(job):
+        abort(404)
+    if not files.may_download(job, current_user):
+        abort(403)
+    try:
+        sent = files.hand_over(job, audit_context_from_request("web"))
+    except files.NoFile as exc:
+        flash(str(NO_FILE[exc.state.status]), "info")
+        return redirect(url_for(".detail", pk=job.id))
+    return Response(
+        sent.pieces,
+        mimetype=sent.mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{sent.name}"',
+            "Content-Length": str(sent.size),
+        },
+    )
 
 
 @bp.get("/<int:pk>/progress", endpoint="progress")
