@@ -184,6 +184,9 @@ def test_only_the_starter_or_an_admin_may_download(
     assert agent_client.get(f"/jobs/{job.id}/download").status_code == 403
     exports = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
     before = db.session.scalar(exports)
+    head = supervisor_client.head(f"/jobs/{job.id}/download")
+    assert head.status_code == 200 and head.mimetype == "text/csv"
+    assert db.session.scalar(exports) == before  # nothing sent: nothing recorded
     assert admin_client.get(f"/jobs/{job.id}/download", buffered=True).status_code == 200
     assert db.session.scalar(exports) == before + 1
     assert supervisor_client.get("/jobs/999/download").status_code == 404

@@ -94,11 +94,14 @@ def _encoded(parts):
 
 
 @files.download(KIND)
-def hand_over(job: Job, context: AuditContext) -> tuple[str, str]:
-    """The export's file name and type; its download is audited as the export it is (who,
-    from where, with which filter: no personal value); commits."""
+def hand_over(job: Job, context: AuditContext | None) -> tuple[str, str]:
+    """The export's file name and type; its download (``context``: not a HEAD request) is
+    audited as the export it is (who, from where, with which filter: no personal value);
+    commits."""
     args = MultiDict(parse_qsl(job.params["query"], keep_blank_values=True))
     file_format = job.params["format"]
+    if context is None:
+        return FILES[file_format]
     db.session.commit()
     with write_intent():
         record_event(

@@ -24,8 +24,8 @@ from backoffice.types import utcnow
 PIECE_BYTES = 1024 * 1024
 
 # kind -> what hands its file over: (job, audit context) -> (file name, content type); it
-# records the download as its feature audits it.
-Handover = Callable[[Job, AuditContext], tuple[str, str]]
+# records the download as its feature audits it (no context: a HEAD request, nothing sent).
+Handover = Callable[[Job, AuditContext | None], tuple[str, str]]
 DOWNLOADS: dict[str, Handover] = {}
 
 
@@ -132,13 +132,14 @@ class NoFile(Exception):
         self.state = state
 
 
-def hand_over(job: Job, context: AuditContext) -> Download:
-    """The job's file, to send; its kind records the download. Raises NoFile."""
+def hand_over(job: Job, context: AuditContext | None) -> Download:
+    """The job's file, to send; its kind records the download. Without ``context`` (a HEAD
+    request) nothing is read or recorded. Raises NoFile."""
     state = file_state(job)
     if state.status != "ready":
         raise NoFile(state)
     name, mimetype = DOWNLOADS[job.kind](job, context)
-    return Download(name, mimetype, state.size, pieces(job))
+    return Download(name, mimetype, state.size, pieces(job) if context else iter(()))
 
 
 def pieces(job: Job) -> Iterator[bytes]:

@@ -92,7 +92,8 @@ def download(pk: int):
     if not files.may_download(job, current_user):
         abort(403)
     try:
-        sent = files.hand_over(job, audit_context_from_request("web"))
+        sending = request.method != "HEAD"
+        sent = files.hand_over(job, audit_context_from_request("web") if sending else None)
     except files.NoFile as exc:
         flash(str(NO_FILE[exc.state.status]), "info")
         return redirect(url_for(".detail", pk=job.id))
