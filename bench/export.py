@@ -5,6 +5,11 @@ server-side cursor on PostgreSQL), rows fetched in blocks and dropped. Prints ro
 the process's peak memory (ru_maxrss) before and after; run one format per process, as the
 peak is the process's. Run bench/dataset.py first.
 
+With --job the list page's export runs as the job a large export is (customers/exportjobs.py:
+written into the database in pieces; run here, as JOBS_IMMEDIATE runs it), then the file is
+downloaded from the job; it prints the job's rate and the download's. The database gets the
+job and its file: use a copy of your own.
+
     .venv/bin/python bench/export.py --database-url postgresql://postgres@127.0.0.1:5432/bench
     .venv/bin/python bench/export.py --database-url sqlite:////tmp/bench.sqlite3 --format xlsx
 """
@@ -45,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    parser.add_argument("--job", action="store_true", help="as a job (writes to the database)")
     args = parser.parse_args()
     app = create_app(
         {
@@ -52,6 +58,9 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": args.database_url,
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": False,
+            # Streamed in the request, however many rows; or (--job) always a job, run here.
+            "EXPORT_INLINE_ROWS": -1 if args.job else 10**12,
+            "JOBS_IMMEDIATE": True,
         }
     )
     logging.getLogger("backoffice.requests").handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
@@ -70,6 +79,8 @@ def main() -> None:
         db.session.commit()
     before = peak_mb()
     client = app.test_client()
+    if args.job:
+        return _job(client, args.format, count, before)
     if args.format == "xlsx":
         signed_in = client.post("/login", data={"email": EMAIL, "password": PASSWORD})
         assert signed_in.status_code == 302
@@ -99,6 +110,31 @@ def main() -> None:
           "CPU second; the database's work is the raw line's)")  # fmt: skip
     print(f"  raw  {raw_seconds:6.2f} s  {rows / raw_seconds:9,.0f} rows/s   (driver fetch only)")
     print(f"  ratio app / raw: {app_seconds / raw_seconds:.2f}")
+
+
+def _job(client, file_format: str, count: int, before: float) -> None:
+    signed_in = client.post("/login", data={"email": EMAIL, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    started, cpu = time.perf_counter(), time.process_time()
+    response = client.get(f"/customers/export.{file_format}")
+    job_seconds, job_cpu = time.perf_counter() - started, time.process_time() - cpu
+    assert response.status_code == 303, response.status_code
+    job_url = response.location
+    progress = client.get(f"{job_url}progress").json
+    assert progress["status"] == "done", progress
+    rows, size = progress["result"]["rows"], progress["result"]["bytes"]
+    started = time.perf_counter()
+    download = client.get(f"{job_url}download")
+    got = sum(len(block) for block in download.response)
+    download.close()
+    download_seconds = time.perf_counter() - started
+    assert got == size, (got, size)
+    print(f"{file_format} export of {rows:,} of {count:,} customers as a job: {size / 1e6:.0f} MB "
+          f"in {-(-size // (1024 * 1024))} pieces")  # fmt: skip
+    print(f"  job      {job_seconds:6.2f} s  {rows / job_seconds:9,.0f} rows/s   app CPU "
+          f"{job_cpu:.2f} s ({rows / job_cpu:,.0f} rows per CPU second)")  # fmt: skip
+    print(f"  download {download_seconds:6.2f} s  {size / 1e6 / download_seconds:9,.0f} MB/s"
+          f"   peak RSS {before:.0f} MB before, {peak_mb():.0f} MB after")  # fmt: skip
 
 
 def _raw(url: str, dialect: str, sql: str) -> float:
