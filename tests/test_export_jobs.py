@@ -3,6 +3,7 @@ downloaded from the job's page by its starter (or an admin) exactly as the inlin
 would have sent it, written again whole after a killed run, and deleted when it expires."""
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.auth.models import User
 from backoffice.customers import exportjobs, streaming
 from backoffice.extensions import db
-from backoffice.jobs import files
+from backoffice.jobs import files, queue
 from backoffice.jobs import service as jobs
 from backoffice.jobs.housekeeping import run_sweeps
 from backoffice.jobs.models import Job, JobFilePart
@@ -225,3 +226,51 @@ def test_the_file_expires_and_goes_with_its_job(app, supervisor_client, crowd):
     db.session.execute(delete(Job).where(Job.id == third.id))
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(JobFilePart)) == 0
+
+
+@pytest.fixture
+def sqlite_queue(app, tmp_path):
+    """Jobs go to a real queue (a SQLite file) until the test ends, not run where started."""
+    app.config.update(JOBS_IMMEDIATE=False, JOBS_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    queue.configure(app)
+    yield
+    queue.huey.storage.flush_all()
+    app.config.update(JOBS_IMMEDIATE=True, JOBS_URL=None)
+    queue.configure(app)
+
+
+@pytest.mark.slow
+def test_a_worker_writes_the_file_outside_any_request(app, password_hashes, crowd, sqlite_queue):
+    """On a real queue, in a worker's thread: no request, yet the starter's language."""
+    turkish = User(
+        email="tr@test.example",
+        role="supervisor",
+        language="tr",
+        password_hash=password_hashes["supervisor"],
+    )
+    db.session.add(turkish)
+    db.session.commit()
+    client = sign_in(app.test_client(), turkish)
+    expected = cells(inline(client, f"{XLSX}?{QUERY}"))
+    app.config["EXPORT_INLINE_ROWS"] = 3
+    response = client.get(f"{XLSX}?{QUERY}")
+    assert response.status_code == 303
+    job_id = db.session.scalars(select(Job.id)).one()
+    db.session.rollback()
+    consumer = queue.consumer(app, workers=1)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 60
+        while (status := db.session.scalar(select(Job.status).where(Job.id == job_id))) in (
+            "queued",
+            "running",
+        ):
+            db.session.rollback()  # no transaction (SQLite: no lock) held while waiting
+            assert time.monotonic() < deadline, "the export job did not run"
+            time.sleep(0.05)
+    finally:
+        consumer.stop(graceful=True)
+    assert status == "done"
+    job = db.session.get(Job, job_id)
+    got = downloaded(client, job, exportjobs.FILES["xlsx"][1], "customers.xlsx")
+    assert cells(got) == expected
