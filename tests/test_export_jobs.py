@@ -13,6 +13,8 @@ from sqlalchemy import delete, func, select
 from backoffice.audit.models import AuditEvent
 from backoffice.auth.models import User
 from backoffice.customers import exportjobs, streaming
+from backoffice.customers.models import Customer
+from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.jobs import files, queue
 from backoffice.jobs import service as jobs
@@ -145,12 +147,14 @@ def _dies_after_a_piece(job: Job, progress: Progress):
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_a_killed_export_is_written_again_whole(app, supervisor_client, users, crowd, file_format):
+def test_a_killed_export_is_written_again_whole(
+    app, supervisor_client, users, crowd, file_format, monkeypatch
+):
     url = f"/customers/export.{file_format}?{QUERY}"
     expected = inline(supervisor_client, url)
     params = {"query": QUERY, "format": file_format, "language": "en"}
     job = jobs.create_job("test.export_dies_once", users["supervisor"], params, total=11)
-    files.DOWNLOADS[job.kind] = files.DOWNLOADS[exportjobs.KIND]
+    monkeypatch.setitem(files.DOWNLOADS, job.kind, files.DOWNLOADS["customers.export"])
     jobs.start(job)
     db.session.refresh(job)
     assert (job.status, job.cursor, pieces_of(job)) == ("failed", 1, [1])
@@ -274,3 +278,47 @@ def test_a_worker_writes_the_file_outside_any_request(app, password_hashes, crow
     job = db.session.get(Job, job_id)
     got = downloaded(client, job, exportjobs.FILES["xlsx"][1], "customers.xlsx")
     assert cells(got) == expected
+
+
+def test_an_erasure_deletes_every_export_file(app, supervisor_client, crowd):
+    job = started(app, supervisor_client, f"{CSV}?{QUERY}")
+    assert pieces_of(job)
+    erased = db.session.scalars(select(Customer).where(Customer.email == "x@example.com")).one()
+    CustomerService().anonymize_customer(erased)
+    assert db.session.scalar(select(func.count()).select_from(JobFilePart)) == 0
+    assert supervisor_client.get(f"/jobs/{job.id}/download").status_code == 302
+    page = supervisor_client.get(f"/jobs/{job.id}/").get_data(as_text=True)
+    assert "The file has been deleted" in page
+
+
+@kind("test.export_meets_an_erasure")
+def _meets_an_erasure(job: Job, progress: Progress):
+    """The export, but during its first run a customer is erased (after its first piece)."""
+
+    class Erasing(Progress):
+        def commit(self, *args, **kwargs):
+            super().commit(*args, **kwargs)
+            if job.attempts == 1 and job.cursor == 1:
+                found = select(Customer).where(Customer.email == "x@example.com")
+                CustomerService().anonymize_customer(db.session.scalars(found).one())
+
+    return exportjobs.run_export(job, Erasing(job))
+
+
+def test_a_file_being_written_when_a_customer_is_erased_fails_and_is_written_anew(
+    app, supervisor_client, users, crowd, monkeypatch
+):
+    monkeypatch.setattr(exportjobs, "KIND", "test.export_meets_an_erasure")  # an export job
+    params = {"query": QUERY, "format": "csv", "language": "en"}
+    job = jobs.create_job("test.export_meets_an_erasure", users["supervisor"], params, total=11)
+    monkeypatch.setitem(files.DOWNLOADS, job.kind, files.DOWNLOADS["customers.export"])
+    jobs.start(job)
+    db.session.refresh(job)
+    assert (job.status, job.error, pieces_of(job)) == ("failed", exportjobs.ERASED, [])
+    expected = inline(supervisor_client, f"{CSV}?{QUERY}")  # after the erasure
+    assert b"x@example.com" not in expected
+    supervisor_client.post(f"/jobs/{job.id}/retry")
+    db.session.refresh(job)
+    assert (job.status, job.attempts) == ("done", 2)
+    assert exportjobs.ERASED_MEANWHILE not in job.params
+    assert supervisor_client.get(f"/jobs/{job.id}/download", buffered=True).get_data() == expected

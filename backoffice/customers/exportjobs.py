@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from backoffice.audit.context import AuditContext
@@ -29,11 +31,14 @@ from backoffice.filtering import FilterError
 from backoffice.i18n import DEFAULT_LANGUAGE, current_language
 from backoffice.jobs import files
 from backoffice.jobs import service as jobs
-from backoffice.jobs.models import Job
+from backoffice.jobs.models import Job, JobFilePart
 from backoffice.jobs.runner import JobError, Progress, kind
 
 KIND = "customers.export"
 FILES = {"csv": ("customers.csv", "text/csv"), "xlsx": ("customers.xlsx", XLSX_TYPE)}
+# Set on an export being written when a customer is erased: what it read may hold them.
+ERASED_MEANWHILE = "erased_meanwhile"
+ERASED = "A customer was erased while this file was written; retry to write it again."
 
 
 def export_job(
@@ -66,6 +71,8 @@ def export_job(
 @kind(KIND)
 def run_export(job: Job, progress: Progress) -> dict[str, Any]:
     """Write the export's file: a piece, its rows and the job's counters per commit."""
+    if ERASED_MEANWHILE in job.params:  # this run reads after that erasure
+        job.params = {k: v for k, v in job.params.items() if k != ERASED_MEANWHILE}
     files.start_again(job)
     args = MultiDict(parse_qsl(job.params["query"], keep_blank_values=True))
     try:
@@ -79,12 +86,30 @@ def run_export(job: Job, progress: Progress) -> dict[str, Any]:
             parts = spreadsheet.workbook_parts(db.engine, statement)
         else:
             parts = _encoded(csv_parts(db.engine, statement))
-    writer = files.FileWriter(job, progress)
+    writer = files.FileWriter(job, progress, check=lambda: _not_erased_meanwhile(job))
     with closing(parts):
         for data, rows in parts:
             writer.write(data, rows)
     writer.close()
     return {"rows": writer.rows, "bytes": writer.size}
+
+
+def forget_exports(session: Session) -> None:
+    """An erasure (in its transaction): every export file goes, as any may hold the erased
+    customer, and the exports being written are marked: they fail at their next piece."""
+    exports = select(Job.id).where(Job.kind == KIND)
+    session.execute(delete(JobFilePart).where(JobFilePart.job_id.in_(exports)))
+    running = session.scalars(
+        select(Job).where(Job.kind == KIND, Job.status.in_(("queued", "running")))
+    )
+    for job in running:
+        job.params = {**job.params, ERASED_MEANWHILE: True}
+
+
+def _not_erased_meanwhile(job: Job) -> None:
+    params = db.session.scalar(select(Job.params).where(Job.id == job.id))
+    if ERASED_MEANWHILE in params:
+        raise JobError(ERASED)
 
 
 def _encoded(parts):

@@ -34,6 +34,7 @@ from backoffice.customers.errors import (
     CustomerVersionConflict,
     UnknownChannelError,
 )
+from backoffice.customers.exportjobs import forget_exports
 from backoffice.customers.models import Customer
 from backoffice.customers.rules import (
     OBJECT_TYPE,
@@ -300,6 +301,7 @@ class CustomerService:
         }
         event = PendingEvent(OBJECT_TYPE, customer.id, customer.version, "anonymize", erased)
         self._record_event(event, context)
+        forget_exports(self.session)  # a stored export file may hold them
         self._commit()
         if self.autocommit:
             discard_old_page_images(self.session.get_bind())

@@ -41,10 +41,17 @@ def download(kind: str) -> Callable[[Handover], Handover]:
 
 class FileWriter:
     """Writes a job's file a piece at a time: each piece, the rows it completes and the
-    job's counters are one commit (``Progress``); the job's cursor is the last piece's number."""
+    job's counters are one commit (``Progress``); the job's cursor is the last piece's number.
+    ``check`` runs before each commit: raising there ends the job (a JobError: failed)."""
 
-    def __init__(self, job: Job, progress: Progress, piece_bytes: int | None = None):
-        self.job, self.progress = job, progress
+    def __init__(
+        self,
+        job: Job,
+        progress: Progress,
+        piece_bytes: int | None = None,
+        check: Callable[[], None] | None = None,
+    ):
+        self.job, self.progress, self.check = job, progress, check
         self.piece_bytes = piece_bytes or PIECE_BYTES
         self.buffer: list[bytes] = []
         self.buffered = self.rows = self.pending_rows = self.size = self.pieces = 0
@@ -62,6 +69,8 @@ class FileWriter:
             self._commit_piece()
 
     def _commit_piece(self) -> None:
+        if self.check is not None:
+            self.check()
         data = b"".join(self.buffer)
         if data:
             self.pieces += 1
