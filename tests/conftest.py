@@ -25,7 +25,7 @@ from werkzeug.security import generate_password_hash
 from backoffice import create_app
 from backoffice.auth.models import PASSWORD_METHOD, User
 from backoffice.auth.service import issue_token
-from backoffice.extensions import db
+from backoffice.extensions import db, schema_metadata
 from tests.builders import make_channel
 
 # "gw0", "gw1", ... in a pytest-xdist worker; empty in a plain run.
@@ -152,7 +152,7 @@ def postgres_emptier(postgres_engine):
     After a test that wrote many rows the tables are truncated all the same, so no test starts
     over thousands of dead rows.
     """
-    tables = [t.name for t in db.metadata.sorted_tables]
+    tables = [t.name for m in schema_metadata("postgresql") for t in m.sorted_tables]
     with postgres_engine.connect() as connection:
         sequences = connection.execute(OWNED_SEQUENCES, {"tables": tables}).all()
     truncate = text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

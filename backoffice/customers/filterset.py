@@ -13,6 +13,7 @@ from backoffice.customers.models import (
     USER_TYPES,
     Customer,
     customer_json_values,
+    customer_modified,
 )
 from backoffice.customers.search import CUSTOMER_SEARCH
 from backoffice.filtering import (
@@ -56,6 +57,11 @@ def _json_valued(column: Any, key: str, values: list[Any]) -> ColumnElement:
     )
 
 
+def _modified(clause: ColumnElement) -> ColumnElement:
+    """PostgreSQL: the customers whose modified_date (its indexed copy) meets ``clause``."""
+    return Customer.id.in_(select(customer_modified.c.customer_id).where(clause))
+
+
 class CustomerFilterSet(FilterSet):
     # Declared in the order of Omnitron's metadata, which OPTIONS reproduces.
     filters = declare(
@@ -64,7 +70,10 @@ class CustomerFilterSet(FilterSet):
                 Customer.created_date, lookups=(*RANGE, "date"), on_datetime=True
             ),
             "modified_date": DateFilter(
-                Customer.modified_date, lookups=(*RANGE, "date"), on_datetime=True
+                Customer.modified_date,
+                lookups=(*RANGE, "date"),
+                on_datetime=True,
+                postgresql_copy=(customer_modified.c.modified_date, _modified),
             ),
             "attributes": JsonMethodFilter(Customer.attributes, sqlite_lookup=_json_valued),
             "channel": ModelMultipleChoiceFilter(Customer.channel_id, model_pk=Channel.id),

@@ -141,9 +141,28 @@ class DateFilter(Filter):
 
     type_name = "DateFilter"
 
-    def __init__(self, column: Any = None, *, on_datetime: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        column: Any = None,
+        *,
+        on_datetime: bool = False,
+        postgresql_copy: tuple[Any, Callable[[ColumnElement], ColumnElement]] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(column, **kwargs)
         self.on_datetime = on_datetime
+        # (copy, wrap): on PostgreSQL the comparison is made on ``copy``, a copy of the column
+        # indexed in another table, and ``wrap`` makes it a clause on this one.
+        self.postgresql_copy = postgresql_copy
+
+    def build(self, raw_values: list[str], lookup: str, ctx: QueryContext) -> Built | None:
+        value = self.parse(raw_values[-1], lookup)
+        if value is None:
+            return None
+        if ctx.dialect == "postgresql" and self.postgresql_copy is not None:
+            copy, wrap = self.postgresql_copy
+            return Built(value, wrap(self.compare(copy, value, lookup)))
+        return Built(value, self.compare(self.column, value, lookup))
 
     def parse(self, raw: str, lookup: str) -> Any:
         if raw == "":
@@ -154,12 +173,16 @@ class DateFilter(Filter):
         return day
 
     def clause(self, value: Any, lookup: str) -> ColumnElement:
+        return self.compare(self.column, value, lookup)
+
+    @staticmethod
+    def compare(column: Any, value: Any, lookup: str) -> ColumnElement:
         if lookup == "date":
             start = datetime.combine(value, time.min, tzinfo=UTC)
             if value == date.max:
-                return self.column >= start
-            return and_(self.column >= start, self.column < start + timedelta(days=1))
-        return COMPARISONS[lookup](self.column, value)
+                return column >= start
+            return and_(column >= start, column < start + timedelta(days=1))
+        return COMPARISONS[lookup](column, value)
 
 
 class IsoDateTimeFilter(Filter):
