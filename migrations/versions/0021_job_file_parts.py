@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021e"
-down_revision = "0018r"
+down_revision = "0020c"
 branch_labels = None
 depends_on = None
 
