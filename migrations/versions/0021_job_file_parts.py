@@ -1,7 +1,7 @@
 """Job files: the file a job writes (a large customer export), in pieces, in the database.
 
 Revision ID: 0021e
-Revises: 0018r
+Revises: 0020c
 """
 
 import sqlalchemy as sa
