@@ -106,7 +106,7 @@ def main() -> None:
         lookup = _lookup_sql(term, engine)
         row["lookup"] = statistics.median(_replay(raw, [lookup]) for _ in range(args.requests))
         missed += _print_row(name, term, row)
-        plans[name] = [(sql, p) for sql, p in recorded["api"] if "search_ids" in sql]
+        plans[name] = [(sql, p) for sql, p in recorded["api"] if "search_hits" in sql]
     related = f"/api/v1/customers/{customer}/related/"
     reads, count, _response = _record(engine, api, related, headers)
     app_ms, raw_ms = _alternate(api, related, headers, raw, reads, args)
