@@ -2,6 +2,8 @@
 rank's order by either plan of a tier (its rows sorted, or the date index walked), with the
 other filters and with an explicit ordering; the count exact."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -152,3 +154,10 @@ def test_the_html_list_shows_the_ranked_pages(agent_client, ranked, plan):
     links = {pk: html.find(f'href="/customers/{pk}/"') for pk in want}
     shown = sorted((at, pk) for pk, at in links.items() if at >= 0)
     assert [pk for _at, pk in shown] == want[10:20]
+
+
+def test_the_export_of_a_search_comes_in_the_pages_order(supervisor_api, ranked):
+    response = supervisor_api.get("/api/v1/customers/export.csv?search=ece", buffered=True)
+    assert response.status_code == 200
+    got = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [int(row["pk"]) for row in got] == expected(ranked["made"])
