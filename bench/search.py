@@ -216,9 +216,12 @@ def _condensed(line: str) -> str:
 
 
 def _scans(plan: str, dialect: str) -> list[str]:
+    """Scans of a big table. Not a walk of one of its indexes in the ORDER BY's order (SQLite:
+    ``SCAN customers USING COVERING INDEX ix_customers_created_date``, PostgreSQL: ``Index
+    Only Scan Backward``), which a LIMIT stops: the ranked search's walk of a big tier."""
     if dialect == "postgresql":
         return re.findall(rf"Seq Scan on {BIG}\b", plan)
-    return re.findall(rf"\bSCAN {BIG}\b", plan)
+    return re.findall(rf"\bSCAN {BIG}\b(?! USING (?:COVERING )?INDEX)", plan)
 
 
 if __name__ == "__main__":
