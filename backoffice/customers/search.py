@@ -290,7 +290,7 @@ def ranked_page(
     total = select(cast(func.coalesce(func.sum(tiers.c.n), 0), BigInteger)).scalar_subquery()
     parts = _tier_parts(tiers, limit, offset)
     arms = []
-    for score in _tiers(term):
+    for score in _tiers(term) or [0]:  # no range at all (", ,"): one empty tier
         taken = {
             name: func.coalesce(
                 select(parts.c[name]).where(parts.c.score == score).scalar_subquery(), 0
