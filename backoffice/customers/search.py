@@ -135,7 +135,8 @@ def _ids(column: ColumnElement, *where: ColumnElement):
 
 
 def matching_ids(term: SearchTerm):
-    """The ids of the customers the term finds (with repeats): a UNION ALL of index ranges."""
+    """The ids of the customers the term finds (with repeats): a UNION ALL of index ranges —
+    the search's lookup alone, unranked (bench/search.py times it beside the request)."""
     c = CUSTOMERS.c
     branches = []
     if term.email:
@@ -212,10 +213,14 @@ def _named(terms: tuple[str, ...]) -> Select:
     return _hits(every.c.customer_id, sum(wholes[1:], wholes[0])).select_from(joined)
 
 
-@lru_cache(maxsize=512)
 def search_hits(term: SearchTerm) -> CTE:
     """The term's hits as one MATERIALIZED CTE (id, score); one object per term, so that a
     statement reading it in several places (the filter, the count, the page) names it once."""
+    return _search_hits(term, len(CODE_SOURCES))  # a source added later makes a new one
+
+
+@lru_cache(maxsize=512)
+def _search_hits(term: SearchTerm, _sources: int) -> CTE:
     return scored_ids(term).cte("search_hits").prefix_with("MATERIALIZED")
 
 
@@ -341,14 +346,14 @@ def _newest() -> list[ColumnElement]:
 def _walked(found: CTE, score: int) -> Select:
     """The tier's hits newest first, by a walk of ix_customers_created_date keeping those in
     the tier. The membership is no plain IN, which each database would turn into reading the
-    tier's rows by id and sorting them (the other plan): PostgreSQL tests it as a hashed
-    subplan, SQLite is told the index."""
+    tier's rows by id and sorting them (the other plan): ``(id IN (…)) IS true`` is a test
+    of each entry walked, against a hashed set (PostgreSQL: a hashed SubPlan, SQLite: a LIST
+    SUBQUERY)."""
     tier = select(found.c.id).where(found.c.score == score)
     return (
         select(CUSTOMERS.c.id, literal(score, Integer).label("score"))
         .where(CUSTOMERS.c.id.in_(tier).is_(true()))
         .order_by(*_newest())
-        .with_hint(CUSTOMERS, "INDEXED BY ix_customers_created_date", "sqlite")
     )
 
 
