@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    true,
     union_all,
 )
 from sqlalchemy.sql import visitors
@@ -42,6 +43,7 @@ from backoffice.customers.models import (
     CustomerDisplay,
     customer_modified,
 )
+from backoffice.customers.search import ranked_page, search_hits
 from backoffice.extensions import db
 from backoffice.filtering import FilterError, Ordering
 from backoffice.pagination import InvalidPage, Page, page_offset, parse_page_number
@@ -144,6 +146,8 @@ def answered_by_counter(filters: CustomerFilterSet) -> bool:
 
 def count_statement(filters: CustomerFilterSet) -> Select:
     """The exact number of customers the filters select."""
+    if filters.searched is not None and not filters.where_besides_search():
+        return select(func.count()).select_from(search_hits(filters.searched.value))
     consent = _counted_consent(filters)
     if consent is not None:
         return _consent_count(filters, consent)
@@ -229,8 +233,6 @@ def page_ids(
     )
     adapt = ClauseAdapter(matched).traverse
     first = select(matched.c.id).order_by(*(adapt(column) for column in order)).offset(OFFSET)
-    if filters.ranking and not filters.ordering:
-        return first.limit(LIMIT)  # a search's rank has no index to walk: always sorted
     first = first.limit(_limit_if(total <= FILTER_FIRST))
     walk = walk.limit(_limit_if(total > FILTER_FIRST))
     # Each branch wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
@@ -328,6 +330,8 @@ def page_statement(
 ) -> Select:
     """One row per customer of the page (its ``columns``), each with the total; one row of
     NULLs and the total when the page is empty. Run it with ``page_params``."""
+    if filters.searched is not None and not filters.ordering:
+        return _ranked_statement(filters, columns)
     counted = (
         select(count_statement(filters).scalar_subquery().label("total"))
         .cte("counted")
@@ -348,6 +352,28 @@ def page_statement(
         )
         .select_from(rows)
         .order_by(*filters.order_by())
+    )
+
+
+def _ranked_statement(filters: CustomerFilterSet, columns: tuple[str, ...]) -> Select:
+    """``page_statement`` of a search without an ordering: the page as the search ranks it,
+    the count its number of hits (search.ranked_page)."""
+    ranked = ranked_page(filters.searched.value, filters.where_besides_search(), LIMIT, OFFSET)
+    counted = select(ranked.total.label("total")).cte("counted").prefix_with("MATERIALIZED")
+    page, channel = ranked.hits, CHANNELS.alias("channel")
+    rows = (
+        counted.outerjoin(page, true())
+        .outerjoin(CUSTOMERS, CUSTOMERS.c.id == page.c.id)
+        .outerjoin(channel, channel.c.id == CUSTOMERS.c.channel_id)
+    )
+    return (
+        select(
+            counted.c.total,
+            *(CUSTOMERS.c[name] for name in columns),
+            *channel_columns(channel),
+        )
+        .select_from(rows)
+        .order_by(page.c.score.desc(), CUSTOMERS.c.created_date.desc(), CUSTOMERS.c.id.desc())
     )
 
 

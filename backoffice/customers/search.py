@@ -12,26 +12,39 @@ A term matches a customer by (any of):
 
 Each is a range of a btree written ``key >= :p AND key < :p || U+10FFFF``: SQLite and
 PostgreSQL both read it off the index (the keys compare byte by byte, see types.search_key).
-The UNION ALL of the ranges is one MATERIALIZED CTE: the count and the page read it, the
+
+Each range also says how well it matches, from the index alone (``search_hits``: one row per
+customer found, its id and its rank, the best of its ranges): an identifier equal to the term
+is EXACT, one it starts PARTIAL; a name scores its words found whole (``word = :w`` in the
+words index). So no customer row is read to rank or count the matches: the count is the
+number of hits, and a page is taken tier by tier (customers of one rank, newest first, see
+``ranked_page``). The hits are one MATERIALIZED CTE: the count and the page read it, the
 ranges are walked once.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
+    Select,
     and_,
     any_,
+    bindparam,
     case,
     cast,
+    false,
     func,
     intersect,
     literal,
     or_,
     select,
+    true,
     union_all,
 )
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from backoffice.channels.models import IntegrationMapping
 from backoffice.customers.models import Customer, customer_search_words
@@ -72,6 +85,12 @@ class CodeSource:
 
     def equal(self, code: str):
         return select(self.customer_id).where(code_key(self.code) == code, *self.where)
+
+    def scored(self, prefix: str):
+        """The customers of the codes starting with ``prefix``: EXACT for the code itself,
+        else 0 (a code's start is no identifier hit of its own, see ``rank``)."""
+        score = case((code_key(self.code) == prefix, EXACT), else_=0)
+        return _hits(self.customer_id, score, _starts(code_key(self.code), prefix), *self.where)
 
 
 # Integration mappings here; other features add theirs (orders: the order number).
@@ -116,7 +135,8 @@ def _ids(column: ColumnElement, *where: ColumnElement):
 
 
 def matching_ids(term: SearchTerm):
-    """The ids of the customers the term finds (with repeats): a UNION ALL of index ranges."""
+    """The ids of the customers the term finds (with repeats): a UNION ALL of index ranges —
+    the search's lookup alone, unranked (bench/search.py times it beside the request)."""
     c = CUSTOMERS.c
     branches = []
     if term.email:
@@ -143,16 +163,208 @@ def matching_ids(term: SearchTerm):
     return branches[0] if len(branches) == 1 else union_all(*branches)
 
 
+def _hits(column: ColumnElement, score: ColumnElement, *where: ColumnElement) -> Select:
+    return select(column.label("id"), cast(score, Integer).label("score")).where(*where)
+
+
+def scored_ids(term: SearchTerm) -> Select:
+    """One row per customer the term finds: its id and its rank (as ``rank`` ranks it), from
+    the indexes alone — each range emits its ids with how well it matches, the best counts."""
+    c = CUSTOMERS.c
+    branches = []
+    if term.email:
+        whole = case((c.email_key == term.email, EXACT), else_=PARTIAL)
+        branches.append(_hits(c.id, whole, _starts(c.email_key, term.email)))
+    if term.phone:
+        branches.append(_hits(c.id, literal(EXACT), c.phone_key == term.phone))
+    if term.tail:
+        branches.append(_hits(c.id, literal(PARTIAL), _starts(c.phone_tail, term.tail)))
+    if term.code:
+        for column in (c.channel_code, c.erp_code):
+            key = code_key(column)
+            whole = case((key == term.code, EXACT), else_=PARTIAL)
+            branches.append(_hits(c.id, whole, _starts(key, term.code)))
+        branches += [source.scored(term.code) for source in CODE_SOURCES]
+    if term.words:
+        branches.append(_named(term.words))
+    if not branches:
+        return _hits(c.id, literal(0), false())
+    every = union_all(*branches).subquery("search_ranges")
+    return select(every.c.id, func.max(every.c.score).label("score")).group_by(every.c.id)
+
+
+def _named(terms: tuple[str, ...]) -> Select:
+    """The customers with a word starting with each of ``terms``, scored by the terms that
+    are whole words. One term: each entry of its range, 1 when it is the term itself (the
+    best entry of a customer counts). Several: the ids all ranges hold (an INTERSECT), then
+    each term looked up whole for those only (an outer join on the words' primary key)."""
+    word = WORDS.c.word
+    if len(terms) == 1:
+        whole = case((word == terms[0], 1), else_=0)
+        return _hits(WORDS.c.customer_id, whole, _starts(word, terms[0]))
+    ranges = [select(WORDS.c.customer_id).where(_starts(word, w)) for w in terms]
+    every = intersect(*ranges).subquery("every_word")
+    joined, wholes = every, []
+    for n, w in enumerate(terms):
+        whole = WORDS.alias(f"whole_{n}")
+        on = and_(whole.c.word == w, whole.c.customer_id == every.c.customer_id)
+        joined = joined.outerjoin(whole, on)
+        wholes.append(case((whole.c.customer_id.is_not(None), 1), else_=0))
+    return _hits(every.c.customer_id, sum(wholes[1:], wholes[0])).select_from(joined)
+
+
+def search_hits(term: SearchTerm) -> CTE:
+    """The term's hits as one MATERIALIZED CTE (id, score); one object per term, so that a
+    statement reading it in several places (the filter, the count, the page) names it once."""
+    return _search_hits(term, len(CODE_SOURCES))  # a source added later makes a new one
+
+
+@lru_cache(maxsize=512)
+def _search_hits(term: SearchTerm, _sources: int) -> CTE:
+    return scored_ids(term).cte("search_hits").prefix_with("MATERIALIZED")
+
+
 def matches(term: SearchTerm, dialect: str) -> ColumnElement:
-    """The search as a WHERE clause, its ids computed once per statement (a MATERIALIZED CTE,
-    read by the count and by the page). PostgreSQL: ``id = ANY(ARRAY(…))``, so the rows are
-    read by their primary key whatever the planner guesses of the matches (an IN may become a
-    hash join over a scan of the table)."""
-    found = matching_ids(term).cte("search_ids").prefix_with("MATERIALIZED")
-    ids = select(found.c.id)
+    """The search as a WHERE clause, its ids computed once per statement (``search_hits``).
+    PostgreSQL: ``id = ANY(ARRAY(…))``, so the rows are read by their primary key whatever the
+    planner guesses of the matches (an IN may become a hash join over a scan of the table)."""
+    ids = select(search_hits(term).c.id)
     if dialect == "postgresql":
         return Customer.id == any_(func.array(ids.scalar_subquery()))
     return Customer.id.in_(ids)
+
+
+# A tier (the hits of one rank) is paged by one of two plans, chosen in the statement from
+# the tier's size (counted from the hits): its rows read and sorted by date (n rows), or
+# ix_customers_created_date walked newest first keeping the tier's ids (a hashed set), which
+# reaches the page's end after about (offset + limit) * customers / n index entries. The walk
+# is taken when that is at most WALK_COST * n: reading and sorting a row costs about as much
+# as walking this many index entries.
+WALK_COST = 16
+_WALK_COST = bindparam("search_walk_cost", callable_=lambda: WALK_COST, type_=BigInteger)
+
+
+def _tiers(term: SearchTerm) -> list[int]:
+    """Every rank a hit of the term can have, best first."""
+    scores = set()
+    if term.email or term.phone or term.code:
+        scores.add(EXACT)
+    if term.email or term.tail or term.code:
+        scores.add(PARTIAL)
+    if term.code:
+        scores.add(0)  # a code's start (orders, mappings)
+    scores.update(range(len(term.words) + 1) if term.words else ())
+    return sorted(scores, reverse=True)
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    """A ranked page as parts of one statement: the number of hits, and the page's hits
+    (``id``, ``score``), unordered: sort them by score, then newest first."""
+
+    total: ColumnElement
+    hits: Subquery
+
+
+def ranked_page(
+    term: SearchTerm, where: list[ColumnElement], limit: ColumnElement, offset: ColumnElement
+) -> RankedPage:
+    """The page [offset, offset + limit) of the customers the term finds that also meet
+    ``where`` (the other filters), ranked: best rank first, then newest (created_date, id
+    descending). Each tier gives the part of the page it holds, by its own plan."""
+    found = search_hits(term)
+    if where:
+        found = (
+            select(found.c.id, found.c.score)
+            .join_from(found, CUSTOMERS, CUSTOMERS.c.id == found.c.id)
+            .where(*where)
+            .cte("search_found")
+            .prefix_with("MATERIALIZED")
+        )
+    n = func.count()
+    tiers = (
+        select(
+            found.c.score,
+            cast(n, BigInteger).label("n"),
+            cast(func.sum(n).over(order_by=found.c.score.desc()) - n, BigInteger).label("before"),
+        )
+        .group_by(found.c.score)
+        .cte("search_tiers")
+        .prefix_with("MATERIALIZED")
+    )
+    total = select(cast(func.coalesce(func.sum(tiers.c.n), 0), BigInteger)).scalar_subquery()
+    parts = _tier_parts(tiers, limit, offset)
+    arms = []
+    for score in _tiers(term) or [0]:  # no range at all (", ,"): one empty tier
+        taken = {
+            name: func.coalesce(
+                select(parts.c[name]).where(parts.c.score == score).scalar_subquery(), 0
+            )
+            for name in ("skip", "walk", "sort")
+        }
+        arms.append(_walked(found, score).limit(taken["walk"]).offset(taken["skip"]))
+        arms.append(_sorted(found, score).limit(taken["sort"]).offset(taken["skip"]))
+    # Each arm wrapped: SQLite allows no ORDER BY / LIMIT in a bare UNION member.
+    # The LIMIT changes nothing (the arms hold a page at most) but PostgreSQL's estimate: the
+    # arms' LIMITs are read from the tiers, so it guesses each returns a tenth of its input.
+    page = union_all(*(select(arm.subquery()) for arm in arms)).limit(limit).subquery("search_page")
+    return RankedPage(total, page)
+
+
+def _tier_parts(tiers: CTE, limit: ColumnElement, offset: ColumnElement) -> CTE:
+    """For each tier, how many of its hits the page skips and takes, and by which plan."""
+    start, n = tiers.c.before, tiers.c.n
+    bounds = select(
+        tiers.c.score,
+        n,
+        case((offset > start, offset - start), else_=0).label("skip"),
+        case((offset + limit - start < n, offset + limit - start), else_=n).label("stop"),
+    ).subquery("search_bounds")
+    b = bounds.c
+    sized = select(
+        b.score, b.n, b.skip, case((b.stop > b.skip, b.stop - b.skip), else_=0).label("take")
+    ).subquery("search_sized")
+    t = sized.c
+    customers = select(cast(func.coalesce(func.max(CUSTOMERS.c.id), 0), BigInteger))
+    walk = (t.skip + t.take) * customers.scalar_subquery() <= _WALK_COST * t.n * t.n
+    return (
+        select(
+            t.score,
+            t.skip,
+            case((walk, t.take), else_=0).label("walk"),
+            case((walk, 0), else_=t.take).label("sort"),
+        )
+        .cte("search_parts")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _newest() -> list[ColumnElement]:
+    return [CUSTOMERS.c.created_date.desc(), CUSTOMERS.c.id.desc()]
+
+
+def _walked(found: CTE, score: int) -> Select:
+    """The tier's hits newest first, by a walk of ix_customers_created_date keeping those in
+    the tier. The membership is no plain IN, which each database would turn into reading the
+    tier's rows by id and sorting them (the other plan): ``(id IN (…)) IS true`` is a test
+    of each entry walked, against a hashed set (PostgreSQL: a hashed SubPlan, SQLite: a LIST
+    SUBQUERY)."""
+    tier = select(found.c.id).where(found.c.score == score)
+    return (
+        select(CUSTOMERS.c.id, literal(score, Integer).label("score"))
+        .where(CUSTOMERS.c.id.in_(tier).is_(true()))
+        .order_by(*_newest())
+    )
+
+
+def _sorted(found: CTE, score: int) -> Select:
+    """The tier's hits newest first, each read by its id, then sorted."""
+    return (
+        select(found.c.id, found.c.score)
+        .join_from(found, CUSTOMERS, CUSTOMERS.c.id == found.c.id)
+        .where(found.c.score == score)
+        .order_by(*_newest())
+    )
 
 
 def rank(term: SearchTerm) -> ColumnElement:

@@ -67,6 +67,7 @@ class FilterSet:
         self.values: dict[str, Any] = {}  # parameter -> the value its filter parsed and applied
         self.ordering: list[Ordering] = []
         self.ranking: list[ColumnElement] = []  # the search's order, unless ``ordering`` is given
+        self.searched: Built | None = None  # the search term as parsed, and its clause
         self._parse()
 
     @classmethod
@@ -87,6 +88,11 @@ class FilterSet:
         if self.errors:
             raise FilterError(self.errors)
         return list(self.clauses)
+
+    def where_besides_search(self) -> list[ColumnElement]:
+        """The clauses of the filters but the search's."""
+        searched = self.searched.clause if self.searched is not None else None
+        return [clause for clause in self.where() if clause is not searched]
 
     def order_by(self) -> list[ColumnElement]:
         if self.ranking and not self.ordering:
@@ -172,6 +178,7 @@ class FilterSet:
         if built is not None:
             self._applied(self.search.param, [raw], built)
             self.clauses.append(built.clause)
+            self.searched = built
             self.ranking = list(self.search.order(built.value))
 
     def _parse_ordering(self, raw: str) -> None:
