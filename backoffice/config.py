@@ -197,5 +197,9 @@ def _configure_database(app: Flask) -> None:
         # A database host that does not answer costs a request seconds (503), not minutes.
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("connect_timeout", int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        # No JIT: compiling a plan costs ~250-300 ms whenever its estimated cost passes
+        # jit_above_cost, even for branches that never run (a ranked search's unused tier, a
+        # consent filter's fallback scan); the app's statements are short index reads.
+        connect_args.setdefault("options", "-c jit=off")
         options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -70,3 +70,10 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(
     assert response.status_code == 200, response.get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
+
+
+@on_postgresql
+def test_postgresql_connections_never_jit_compile(app):
+    """A plan whose estimate passes jit_above_cost would be compiled on every run (~300 ms),
+    even for its branches that never run: the app's connections turn JIT off."""
+    assert db.session.execute(db.text("SHOW jit")).scalar() == "off"
