@@ -6,10 +6,13 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from flask import render_template_string
 from sqlalchemy import JSON, event
 
 from backoffice.audit.context import AuditContext
+from backoffice.customers.forms import ConsentsForm
 from backoffice.customers.models import Customer
+from backoffice.customers.reads import customer_history
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.orders.models import Order
@@ -408,6 +411,35 @@ def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client
     assert "by supervisor@test.example (web)" in sms_help
     call_help = re.search(r'id="call_allowed-help">(.*?)</p>', html, re.S).group(1)
     assert "by system (system)" in call_help  # set at creation
+
+
+@pytest.mark.parametrize("csrf", [True, False])
+def test_the_detail_pages_consent_form_is_the_consents_forms_markup(app, users, customer, csrf):
+    """The page writes its consent checkboxes itself (building ConsentsForm for a page that
+    only shows it cost a fifth of its rendering): the very markup of the form's hidden tag and
+    of each field in the field macro with its last change as help."""
+    context = AuditContext.for_user(users["supervisor"], "web")
+    CustomerService().update_customer(customer, context, sms_allowed=True, last_name="<O'Neil>")
+    client = sign_in(app.test_client(), users["agent"])
+    app.config["WTF_CSRF_ENABLED"] = csrf
+    html = text(client.get(f"/customers/{customer.id}/", headers={"Accept-Language": "tr"}))
+    form = re.search(r'class="consent-form">(.*?)<button', html, re.S).group(1)
+    with app.test_request_context(headers={"Accept-Language": "tr"}):
+        expected = render_template_string(
+            '{% from "macros/forms.html" import field %}'
+            '{% from "macros/customers.html" import last_change %}'
+            "{{ form.hidden_tag() }}{% for name in consent_fields %}"
+            "{{ field(form[name], help=last_change(history, name)|trim) }}{% endfor %}",
+            form=ConsentsForm(obj=customer),
+            history=customer_history(customer),
+        )
+
+    def same(markup: str) -> str:
+        markup = re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+', r"\1…", markup)
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", markup)).strip()
+
+    assert same(form) == same(expected)
+    assert ('name="csrf_token"' in form) is csrf and "checked" in form and 'value="2"' in form
 
 
 def test_actions_follow_the_role(agent_client, supervisor_client, customer):

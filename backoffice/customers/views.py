@@ -12,7 +12,7 @@ from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import can, role_required
 from backoffice.customers import querystring
 from backoffice.customers.declaration import CONSENT_FIELDS
-from backoffice.customers.display import TEMPLATE_FILTERS
+from backoffice.customers.display import TEMPLATE_FILTERS, consent_rows
 from backoffice.customers.errors import (
     ChannelCodeLockedError,
     CustomerAnonymizedError,
@@ -140,11 +140,12 @@ def search():
 @role_required("agent")
 def detail(pk: int):
     customer = db.get_or_404(Customer, pk)
+    history = customer_history(customer)
     return render_template(
         "customers/detail.html",
         customer=customer,
-        history=customer_history(customer),
-        consents_form=ConsentsForm(obj=customer),
+        history=history,
+        consents=consent_rows(customer, history),
         related=related_records(customer, 1, RELATED_LIMIT),
         **section_variables(customer, request.args),
     )

@@ -7,6 +7,7 @@ the header's switch sets (signed-out pages), else the browser's ``Accept-Languag
 documentation page is English, whatever the request says.
 """
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -125,6 +126,20 @@ def _worded(catalog: Any) -> dict[Any, Markup]:
     except AttributeError:
         catalog._template_words = words = {}
         return words
+
+
+def worded(key: Hashable, make: Callable[[], Any]) -> Any:
+    """``make()``, made once per catalog: for words whose text only the catalog decides (a
+    field's label), never for anything read from the database. ``key`` names them, as a
+    tuple of two or more (template words use strings and one-tuples)."""
+    words = _worded(translations())
+    try:
+        return words[key]
+    except KeyError:
+        found = make()
+        if len(words) < WORDS_KEPT:
+            words[key] = found
+        return found
 
 
 @pass_eval_context
