@@ -401,6 +401,23 @@ def test_detail_pages_the_orders_without_counting_them_again(agent_client, custo
     assert sum("count(*)" in s.lower() for s in orders) == 0
 
 
+def test_detail_reads_the_customer_as_plain_values(agent_client, customer):
+    """The page changes nothing: the customer (and its related records) are read as rows,
+    never loaded into the ORM's identity map; an unknown id is still a 404."""
+    loaded = []
+
+    def record(target, context):
+        loaded.append(target.id)
+
+    event.listen(Customer, "load", record)
+    try:
+        html = text(agent_client.get(f"/customers/{customer.id}/"))
+    finally:
+        event.remove(Customer, "load", record)
+    assert "Ada Lovelace" in html and loaded == []
+    assert agent_client.get(f"/customers/{customer.id + 1000}/").status_code == 404
+
+
 def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client, users, customer):
     context = AuditContext.for_user(users["supervisor"], "web")
     CustomerService().update_customer(customer, context, sms_allowed=True, phone_number="0555")

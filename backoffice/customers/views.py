@@ -1,6 +1,6 @@
 """Customer pages: list with filters, quick search, detail, create, edit, consents, anonymize."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,7 +30,7 @@ from backoffice.customers.forms import (
     NewCustomerForm,
     rebase,
 )
-from backoffice.customers.listread import TABLE_COLUMNS, customer_list_page
+from backoffice.customers.listread import TABLE_COLUMNS, customer_list_page, customer_row
 from backoffice.customers.models import Customer
 from backoffice.customers.reads import (
     all_channels,
@@ -139,7 +139,11 @@ def search():
 @bp.get("/<int:pk>/", endpoint="detail")
 @role_required("agent")
 def detail(pk: int):
-    customer = db.get_or_404(Customer, pk)
+    # Plain values (listread's read of one customer with its channel): the page changes
+    # nothing, so no ORM identity map or unit of work.
+    customer = customer_row(pk)
+    if customer is None:
+        abort(404)
     history = customer_history(customer)
     return render_template(
         "customers/detail.html",
