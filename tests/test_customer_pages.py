@@ -390,15 +390,20 @@ def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client,
     assert agent_client.get(f"/customers/{customer.id}/?orders_page=3").status_code == 404
 
 
-def test_detail_pages_the_orders_without_counting_them_again(agent_client, customer):
-    """The order totals already count the orders: no second COUNT for the orders' pages."""
-    for n in range(3):
-        make_order(customer, f"ORD-{n:02d}", days_ago=n)
-    html, statements = statements_of(agent_client, f"/customers/{customer.id}/")
-    assert "<dt>Orders</dt><dd>3</dd>" in html and "ORD-02" in html
-    orders = [s for s in statements if re.search(r"\bFROM orders\b", s)]
-    assert len(orders) == 2  # the totals (with their count) and the page
-    assert sum("count(*)" in s.lower() for s in orders) == 0
+def test_detail_reads_the_orders_page_and_their_totals_in_one_statement(agent_client, customer):
+    """The page of orders carries the totals of all of them (window sums and count): one
+    statement, no second COUNT for the orders' pages; the totals hold on every page."""
+    for n in range(13):
+        make_order(customer, f"ORD-{n:02d}", days_ago=n, discount_amount=Decimal("0.5"))
+    for query in ("", "?orders_page=2", "?orders_page=last"):
+        html, statements = statements_of(agent_client, f"/customers/{customer.id}/{query}")
+        assert "<dt>Orders</dt><dd>13</dd>" in html and "<dd>TRY\u00a0130.00</dd>" in html
+        assert "<dt>Discounts</dt><dd>TRY\u00a06.50</dd>" in html
+        assert ("ORD-12" in html) is (query != "") and ("ORD-00" in html) is (query == "")
+        orders = [s for s in statements if re.search(r"\bFROM orders\b", s)]
+        assert len(orders) == (2 if query.endswith("last") else 1)  # the last: count first
+    for query in ("?orders_page=3", "?orders_page=0"):
+        assert agent_client.get(f"/customers/{customer.id}/{query}").status_code == 404
 
 
 def test_detail_reads_the_customer_as_plain_values(agent_client, customer):
