@@ -24,7 +24,10 @@ from babel.numbers import (
     format_currency,
     format_decimal,
     format_percent,
+    get_currency_precision,
     get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
 )
 from flask import g, has_request_context
 from flask_babel import get_locale, get_timezone
@@ -154,7 +157,69 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     if not has_request_context():
         return f"{amount:.2f} {currency}"
     locale = _current()[0].locale
+    fast = _currency_format(currency, locale)
+    if fast is not None and isinstance(amount, Decimal) and amount.is_finite():
+        return fast(amount)
     return _spaced(format_currency(amount, currency, locale=locale), _symbol(currency, locale))
+
+
+# Amounts Babel's format_currency must format as the fast path does, or the fast path is not
+# used for that currency and locale.
+MONEY_PROBES = tuple(
+    Decimal(text)
+    for text in ("0", "0.005", "0.015", "-0.001", "7", "-12.5", "999.995", "1234567.895", "1E+3")
+)
+
+
+@lru_cache(maxsize=256)
+def _currency_format(currency: str, locale: Locale) -> Callable[[Decimal], str] | None:
+    """``money`` for one currency and locale, ~10 times faster than Babel's ``format_currency``
+    (30 amounts a customer page), or None where its pattern needs Babel's general path.
+
+    The same steps as Babel's ``NumberPattern.apply`` for a plain pattern: the sign read
+    before rounding, the absolute value rounded to the currency's digits (the decimal
+    context's rounding), the integer digits grouped by the pattern's grouping, the affixes of
+    the sign with the currency's symbol; then ``_spaced``. Checked against Babel on
+    ``MONEY_PROBES`` once, when made."""
+    pattern = locale.currency_formats["standard"]
+    digits = get_currency_precision(currency)
+    symbol = _symbol(currency, locale)
+    group, point = get_group_symbol(locale), get_decimal_symbol(locale)
+    affixes = [*pattern.prefix, *pattern.suffix]
+    if (
+        pattern.scale
+        or pattern.exp_prec
+        or "@" in pattern.pattern
+        or not pattern.number_pattern
+        or pattern.int_prec[0] != 1
+        or any("¤¤¤" in a or "'" in a for a in affixes)
+        or "'" in group + point + symbol
+    ):
+        return None
+
+    def worded(affix: str) -> str:
+        return affix.replace("¤¤", currency.upper()).replace("¤", symbol)
+
+    prefixes = [worded(a) for a in pattern.prefix]
+    suffixes = [worded(a) for a in pattern.suffix]
+    quantum = Decimal(1).scaleb(-digits)
+    first, other = pattern.grouping
+
+    def fast(amount: Decimal) -> str:
+        negative = int(amount.is_signed())
+        whole, _, fraction = f"{abs(amount).normalize().quantize(quantum):f}".partition(".")
+        size, grouped = first, ""
+        while len(whole) > size:
+            whole, grouped = whole[:-size], group + whole[-size:] + grouped
+            size = other
+        number = whole + grouped + (point + fraction if digits else "")
+        return _spaced(prefixes[negative] + number + suffixes[negative], symbol)
+
+    for probe in MONEY_PROBES:
+        slow = _spaced(format_currency(probe, currency, locale=locale), symbol)
+        if fast(probe) != slow:
+            return None
+    return fast
 
 
 @lru_cache(maxsize=256)

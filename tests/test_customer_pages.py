@@ -7,12 +7,15 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from flask import render_template_string
 from jinja2.runtime import Macro
 from sqlalchemy import JSON, event
 
 from backoffice import i18n
 from backoffice.audit.context import AuditContext
+from backoffice.customers.forms import ConsentsForm
 from backoffice.customers.models import Customer
+from backoffice.customers.reads import customer_history
 from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.orders.models import Order
@@ -419,15 +422,37 @@ def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client,
     assert agent_client.get(f"/customers/{customer.id}/?orders_page=3").status_code == 404
 
 
-def test_detail_pages_the_orders_without_counting_them_again(agent_client, customer):
-    """The order totals already count the orders: no second COUNT for the orders' pages."""
-    for n in range(3):
-        make_order(customer, f"ORD-{n:02d}", days_ago=n)
-    html, statements = statements_of(agent_client, f"/customers/{customer.id}/")
-    assert "<dt>Orders</dt><dd>3</dd>" in html and "ORD-02" in html
-    orders = [s for s in statements if re.search(r"\bFROM orders\b", s)]
-    assert len(orders) == 2  # the totals (with their count) and the page
-    assert sum("count(*)" in s.lower() for s in orders) == 0
+def test_detail_reads_the_orders_page_and_their_totals_in_one_statement(agent_client, customer):
+    """The page of orders carries the totals of all of them (window sums and count): one
+    statement, no second COUNT for the orders' pages; the totals hold on every page."""
+    for n in range(13):
+        make_order(customer, f"ORD-{n:02d}", days_ago=n, discount_amount=Decimal("0.5"))
+    for query in ("", "?orders_page=2", "?orders_page=last"):
+        html, statements = statements_of(agent_client, f"/customers/{customer.id}/{query}")
+        assert "<dt>Orders</dt><dd>13</dd>" in html and "<dd>TRY\u00a0130.00</dd>" in html
+        assert "<dt>Discounts</dt><dd>TRY\u00a06.50</dd>" in html
+        assert ("ORD-12" in html) is (query != "") and ("ORD-00" in html) is (query == "")
+        orders = [s for s in statements if re.search(r"\bFROM orders\b", s)]
+        assert len(orders) == (2 if query.endswith("last") else 1)  # the last: count first
+    for query in ("?orders_page=3", "?orders_page=0"):
+        assert agent_client.get(f"/customers/{customer.id}/{query}").status_code == 404
+
+
+def test_detail_reads_the_customer_as_plain_values(agent_client, customer):
+    """The page changes nothing: the customer (and its related records) are read as rows,
+    never loaded into the ORM's identity map; an unknown id is still a 404."""
+    loaded = []
+
+    def record(target, context):
+        loaded.append(target.id)
+
+    event.listen(Customer, "load", record)
+    try:
+        html = text(agent_client.get(f"/customers/{customer.id}/"))
+    finally:
+        event.remove(Customer, "load", record)
+    assert "Ada Lovelace" in html and loaded == []
+    assert agent_client.get(f"/customers/{customer.id + 1000}/").status_code == 404
 
 
 def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client, users, customer):
@@ -440,6 +465,35 @@ def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client
     assert "by supervisor@test.example (web)" in sms_help
     call_help = re.search(r'id="call_allowed-help">(.*?)</p>', html, re.S).group(1)
     assert "by system (system)" in call_help  # set at creation
+
+
+@pytest.mark.parametrize("csrf", [True, False])
+def test_the_detail_pages_consent_form_is_the_consents_forms_markup(app, users, customer, csrf):
+    """The page writes its consent checkboxes itself (building ConsentsForm for a page that
+    only shows it cost a fifth of its rendering): the very markup of the form's hidden tag and
+    of each field in the field macro with its last change as help."""
+    context = AuditContext.for_user(users["supervisor"], "web")
+    CustomerService().update_customer(customer, context, sms_allowed=True, last_name="<O'Neil>")
+    client = sign_in(app.test_client(), users["agent"])
+    app.config["WTF_CSRF_ENABLED"] = csrf
+    html = text(client.get(f"/customers/{customer.id}/", headers={"Accept-Language": "tr"}))
+    form = re.search(r'class="consent-form">(.*?)<button', html, re.S).group(1)
+    with app.test_request_context(headers={"Accept-Language": "tr"}):
+        expected = render_template_string(
+            '{% from "macros/forms.html" import field %}'
+            '{% from "macros/customers.html" import last_change %}'
+            "{{ form.hidden_tag() }}{% for name in consent_fields %}"
+            "{{ field(form[name], help=last_change(history, name)|trim) }}{% endfor %}",
+            form=ConsentsForm(obj=customer),
+            history=customer_history(customer),
+        )
+
+    def same(markup: str) -> str:
+        markup = re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+', r"\1…", markup)
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", markup)).strip()
+
+    assert same(form) == same(expected)
+    assert ('name="csrf_token"' in form) is csrf and "checked" in form and 'value="2"' in form
 
 
 def test_actions_follow_the_role(agent_client, supervisor_client, customer):

@@ -7,14 +7,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.frontend import CommandLineInterface
+from babel.numbers import format_currency
+from jinja2 import Environment
 from sqlalchemy import select
 
 from backoffice import formatting
 from backoffice.auth.models import ApiToken, User
 from backoffice.extensions import db
-from backoffice.i18n import TRANSLATIONS
+from backoffice.i18n import TRANSLATIONS, translations
 from backoffice.orders.models import Order
 from backoffice.orders.service import OrderService
 from tests.builders import make_channel, make_customer
@@ -265,6 +268,70 @@ def test_the_fast_date_formats_match_babels(language):
             assert style.day(moment.date()) == format_date(
                 moment.date(), day_pattern, locale=language
             )
+
+
+@pytest.mark.parametrize("language", ["en", "tr", "de_CH", "hi_IN", "ar", "fa"])
+def test_the_fast_money_format_matches_babels(language):
+    """formatting.money's fast path (a customer page has ~30 amounts): the very text Babel's
+    format_currency gives (then spaced), for amounts of every size and sign, rounding ties
+    included; a locale whose pattern it does not follow keeps Babel's path."""
+    locale = Locale.parse(language)
+    amounts = [Decimal(n) / 1000 for n in range(-2015, 2016, 5)]
+    amounts += [Decimal(text) for text in ("0", "-0", "0.125", "999999.995", "12345678901.23")]
+    amounts += [Decimal(10) ** k + Decimal("0.5") for k in range(12)]
+    for currency in ("TRY", "EUR", "USD", "JPY", "KWD", "XYZ", "try"):
+        fast = formatting._currency_format(currency, locale)
+        if fast is None:
+            continue
+        symbol = formatting._symbol(currency, locale)
+        for amount in amounts:
+            babel = formatting._spaced(format_currency(amount, currency, locale=locale), symbol)
+            assert fast(amount) == babel, (currency, amount)
+    if language in ("en", "tr"):
+        assert all(formatting._currency_format(c, locale) for c in ("TRY", "EUR", "USD", "JPY"))
+
+
+def test_template_words_say_what_jinjas_own_gettext_says_made_once_per_catalog(app):
+    """The templates' ``_()``, ``gettext`` and ``ngettext`` (``{% trans %}``) give what
+    Jinja's newstyle callables give (Markup, variables escaped, ``%%``, plurals, no
+    autoescape); a word without variables is translated and made Markup once per catalog."""
+    sources = [
+        "{{ _('Customers') }} {{ _('Customers') }}",
+        "{{ _('by %(actor)s', actor=who) }}",
+        "{{ gettext('Page %(number)s of %(pages)s', number=who, pages=2) }}",
+        "{% trans %}Customers{% endtrans %} {% trans name=who %}Hi {{ name }} 100%{% endtrans %}",
+        "{% for n in (1, 2) %}{% trans count=n %}{{ count }} other record with this email or "
+        "phone.{% pluralize %}{{ count }} other records with this email or phone.{% endtrans %}"
+        "{% endfor %}",
+        "{{ ngettext('%(num)d active', '%(num)d active', 3) }}",
+        "{% autoescape false %}{{ _('by %(actor)s', actor=who) }}{% endautoescape %}",
+        "{{ _('Find: email, phone, code or name')|length }}",
+    ]
+    for language, expected in (("tr", "yapan: &lt;b&gt;"), ("en", "by &lt;b&gt;")):
+        with (
+            app.app_context(),
+            app.test_request_context("/", headers={"Accept-Language": language}),
+        ):
+            catalog = translations()
+            stock = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+            stock.policies["ext.i18n.trimmed"] = True
+            stock.install_gettext_translations(catalog, newstyle=True)
+            for source in sources:
+                ours = app.jinja_env.from_string(source).render(who="<b>")
+                assert ours == stock.from_string(source).render(who="<b>"), source
+            assert app.jinja_env.from_string(sources[1]).render(who="<b>") == expected
+
+            looked_up, real = [], catalog.ugettext
+            catalog.ugettext = lambda s, seen=looked_up, real=real: seen.append(s) or real(s)
+            try:
+                words = app.jinja_env.from_string(
+                    "{% for n in range(50) %}{{ _('Customers') }}{{ _('Sign out') }}{% endfor %}"
+                )
+                assert words.render().count(real("Sign out")) == 50
+            finally:
+                del catalog.ugettext
+            # "Customers" was worded by the renders above, "Sign out" once for 50 calls
+            assert looked_up in ([], ["Sign out"])
 
 
 def test_the_api_reference_page_follows_the_reader_but_its_schema_does_not(admin_client):

@@ -3,16 +3,19 @@
 import json
 from collections.abc import Callable, Iterable
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 from backoffice.apitext import shown
-from backoffice.customers.declaration import CONSENT_FIELDS
+from backoffice.audit.models import AuditEvent
+from backoffice.customers.declaration import CONSENT_FIELDS, LABELS
 from backoffice.customers.declaration import label as field_label
+from backoffice.i18n import worded
 from backoffice.listlinks import row_urls
 
 # What happened, as the history says it ("history": Turkish words an event, not a state).
@@ -33,6 +36,46 @@ def pretty_json(value: Any) -> str:
 
 def action_label(action: str) -> Any:
     return ACTION_LABELS.get(action, action)
+
+
+def _word(kind: str, labels: dict[str, Any], name: str) -> Any:
+    """``labels[name]`` in the page's language, worded once per catalog; a lazy label renders
+    unescaped (its ``__html__``), so its words are Markup. A name without a label: itself."""
+    found = labels.get(name)
+    if not isinstance(found, LazyString):
+        return name if found is None else found
+    return worded((kind, name), lambda: Markup(str(found)))  # noqa: S704  (a catalog's text)
+
+
+def field_label_word(name: str) -> Any:
+    """The ``field_label`` filter: ``field_label(name)`` without a catalog lookup a call."""
+    return _word("field label", LABELS, name)
+
+
+def action_label_word(action: str) -> Any:
+    """The ``action_label`` filter, likewise."""
+    return _word("history action", ACTION_LABELS, action)
+
+
+class ConsentRow(NamedTuple):
+    name: str
+    label: Any
+    allowed: bool
+    changed: AuditEvent | None  # the newest event that changed it, if any
+
+
+def consent_rows(customer: Any, history: list[AuditEvent]) -> list[ConsentRow]:
+    """The customer page's consents: each with its label, value and newest change
+    (``history`` is newest first), shaped once for the card."""
+    return [
+        ConsentRow(
+            name,
+            field_label_word(name),
+            bool(getattr(customer, name)),
+            next((event for event in history if name in event.changes), None),
+        )
+        for name in CONSENT_FIELDS
+    ]
 
 
 def consent_labels() -> list[tuple[str, str]]:
@@ -78,7 +121,7 @@ def table_rows(
 TEMPLATE_FILTERS = {
     "table_rows": table_rows,
     "pretty_json": pretty_json,
-    "field_label": field_label,
-    "action_label": action_label,
+    "field_label": field_label_word,
+    "action_label": action_label_word,
     "translated": shown,  # an engine's (English) message in the page's language
 }

@@ -1,6 +1,6 @@
 """Customer pages: list with filters, quick search, detail, create, edit, consents, anonymize."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from backoffice.audit.context import audit_context_from_request
 from backoffice.auth.access import can, role_required
 from backoffice.customers import querystring
 from backoffice.customers.declaration import CONSENT_FIELDS
-from backoffice.customers.display import TEMPLATE_FILTERS
+from backoffice.customers.display import TEMPLATE_FILTERS, consent_rows
 from backoffice.customers.errors import (
     ChannelCodeLockedError,
     CustomerAnonymizedError,
@@ -31,7 +31,7 @@ from backoffice.customers.forms import (
     NewCustomerForm,
     rebase,
 )
-from backoffice.customers.listread import TABLE_COLUMNS, customer_list_page
+from backoffice.customers.listread import TABLE_COLUMNS, customer_list_page, customer_row
 from backoffice.customers.models import Customer
 from backoffice.customers.reads import (
     all_channels,
@@ -145,12 +145,17 @@ def search():
 @bp.get("/<int:pk>/", endpoint="detail")
 @role_required("agent")
 def detail(pk: int):
-    customer = db.get_or_404(Customer, pk)
+    # Plain values (listread's read of one customer with its channel): the page changes
+    # nothing, so no ORM identity map or unit of work.
+    customer = customer_row(pk)
+    if customer is None:
+        abort(404)
+    history = customer_history(customer)
     return render_template(
         "customers/detail.html",
         customer=customer,
-        history=customer_history(customer),
-        consents_form=ConsentsForm(obj=customer),
+        history=history,
+        consents=consent_rows(customer, history),
         related=related_records(customer, 1, RELATED_LIMIT),
         **section_variables(customer, request.args),
     )

@@ -7,6 +7,7 @@ the header's switch sets (signed-out pages), else the browser's ``Accept-Languag
 documentation page is English, whatever the request says.
 """
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -14,6 +15,9 @@ from zoneinfo import available_timezones
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations, refresh
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from backoffice.config import ROOT
 
@@ -26,6 +30,8 @@ COOKIE = "language"
 TRANSLATIONS = ROOT / "backoffice" / "translations"
 # The API's one HTML page follows the reader's language; its JSON never does.
 API_PAGES = frozenset({"api.docs"})
+# How many template words a catalog keeps worded (the templates hold fewer than 1,000).
+WORDS_KEPT = 4096
 
 babel = Babel()
 
@@ -95,6 +101,10 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+    # And ``_()`` / ``gettext`` / ``ngettext`` (``{% trans %}``) without Jinja's three nested
+    # calls a word, each word's Markup made once per catalog (below).
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+    app.jinja_env.globals["ngettext"] = template_ngettext
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
 
@@ -106,6 +116,59 @@ def translations() -> Any:
     except AttributeError:
         g._i18n_translations = found = get_translations()
         return found
+
+
+def _worded(catalog: Any) -> dict[Any, Markup]:
+    """The template words ``catalog`` has translated, as Markup: a catalog is read from its
+    file once per process and language (Flask-Babel keeps it), so its words never go stale."""
+    try:
+        return catalog._template_words
+    except AttributeError:
+        catalog._template_words = words = {}
+        return words
+
+
+def worded(key: Hashable, make: Callable[[], Any]) -> Any:
+    """``make()``, made once per catalog: for words whose text only the catalog decides (a
+    field's label), never for anything read from the database. ``key`` names them, as a
+    tuple of two or more (template words use strings and one-tuples)."""
+    words = _worded(translations())
+    try:
+        return words[key]
+    except KeyError:
+        found = make()
+        if len(words) < WORDS_KEPT:
+            words[key] = found
+        return found
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """Jinja's newstyle ``gettext`` (the translation as a format string, Markup under
+    autoescape, its variables escaped into it), with each word's Markup kept per catalog."""
+    catalog = translations()
+    if not eval_ctx.autoescape:
+        return catalog.ugettext(string) % variables
+    words = _worded(catalog)
+    key = string if variables else (string,)  # a word alone is kept formatted
+    try:
+        word = words[key]
+    except KeyError:
+        word = Markup(catalog.ugettext(string))  # noqa: S704  (as Jinja's: the catalog's)
+        word = word if variables else word % variables
+        if len(words) < WORDS_KEPT:
+            words[key] = word
+    return word % variables if variables else word
+
+
+@pass_eval_context
+def template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """Jinja's newstyle ``ngettext``: ``num`` is a variable too."""
+    variables.setdefault("num", num)
+    found = translations().ungettext(singular, plural, num)
+    return (Markup(found) if eval_ctx.autoescape else found) % variables  # noqa: S704
 
 
 def current_language() -> str:

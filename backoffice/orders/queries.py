@@ -37,15 +37,21 @@ ORDER_TOTALS = (
     .where(Order.customer_id.in_(bindparam("customer_ids", expanding=True)))
     .group_by(Order.customer_id)
 )
-CUSTOMER_ORDERS = (
-    select(Order)
-    .where(Order.customer_id == bindparam("customer_id"))
-    .order_by(Order.created_date.desc(), Order.id.desc())
+ORDERS = Order.__table__
+# A page of the customer's orders with the totals of all of them, in one statement: window
+# sums are taken over every order of the customer before LIMIT cuts the page.
+CUSTOMER_ORDERS_WITH_TOTALS = (
+    select(
+        *ORDERS.c,
+        func.coalesce(func.sum(ORDERS.c.amount).over(), 0).label("total_order_amount"),
+        func.coalesce(func.sum(ORDERS.c.refund_amount).over(), 0).label("total_refund_amount"),
+        func.coalesce(func.sum(ORDERS.c.discount_amount).over(), 0).label("total_discount_amount"),
+        func.count().over().label("total_order_count"),
+    )
+    .where(ORDERS.c.customer_id == bindparam("customer_id"))
+    .order_by(ORDERS.c.created_date.desc(), ORDERS.c.id.desc())
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
-)
-CUSTOMER_ORDER_COUNT = (
-    select(func.count()).select_from(Order).where(Order.customer_id == bindparam("customer_id"))
 )
 
 
@@ -59,21 +65,40 @@ def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
     return {customer_id: totals.get(customer_id, OrdersInfo()) for customer_id in customer_ids}
 
 
-def customer_orders(
-    customer: Customer, number: int, limit: int = 10, count: int | None = None
-) -> Page:
-    """The customer's orders, newest first; ``count``, when the caller has just read it (the
-    order totals), spares the count query. Raises InvalidPage past the last page."""
-    params = {"customer_id": customer.id}
-    if count is None:
-        count = db.session.scalar(CUSTOMER_ORDER_COUNT, params) or 0
+def customer_orders_with_totals(
+    customer_id: int, number: int, limit: int
+) -> tuple[OrdersInfo, Page]:
+    """Page ``number`` (-1: the last) of the customer's orders, newest first, as plain rows,
+    with the totals of all their orders: one statement (two for the last page, whose number
+    the count decides). Raises InvalidPage past the last page."""
+    if number == -1:
+        info = orders_info([customer_id])[customer_id]
+        return info, customer_orders_rows(customer_id, number, limit, info.total_order_count)
+    params = {"customer_id": customer_id, "limit": limit, "offset": page_offset(number, limit)}
+    rows = db.session.execute(CUSTOMER_ORDERS_WITH_TOTALS, params).all()
+    if not rows:  # no orders at all, or a page past the last
+        if number > 1:
+            raise InvalidPage(str(number))
+        return OrdersInfo(), Page(items=[], count=0, number=number, limit=limit)
+    first = rows[0]
+    info = OrdersInfo(
+        first.total_order_amount,
+        first.total_refund_amount,
+        first.total_discount_amount,
+        first.total_order_count,
+    )
+    return info, Page(items=rows, count=info.total_order_count, number=number, limit=limit)
+
+
+def customer_orders_rows(customer_id: int, number: int, limit: int, count: int) -> Page:
+    """Page ``number`` (-1: the last) of ``count`` orders of the customer, as plain rows."""
     page = Page(items=[], count=count, number=number, limit=limit)
     page.number = page.pages if number == -1 else number
     if page.number > page.pages:
         raise InvalidPage(str(number))
-    # The prebuilt statement, LIMIT and OFFSET bound: no new statement (and cache key) a page.
-    params |= {"limit": limit, "offset": page_offset(page.number, limit)}
-    page.items = list(db.session.scalars(CUSTOMER_ORDERS, params))
+    params = {"customer_id": customer_id, "limit": limit}
+    params["offset"] = page_offset(page.number, limit)
+    page.items = db.session.execute(CUSTOMER_ORDERS_WITH_TOTALS, params).all()
     return page
 
 

@@ -14,7 +14,7 @@ from backoffice.customers.search import code_source
 from backoffice.customers.sections import customer_page_section
 from backoffice.orders import spreadsheet  # noqa: F401  (the workbook's order columns)
 from backoffice.orders.models import Order
-from backoffice.orders.queries import customer_orders, order_view, orders_info
+from backoffice.orders.queries import customer_orders_with_totals, order_view
 from backoffice.pagination import InvalidPage, parse_page_number
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -37,11 +37,10 @@ code_source(Order.customer_id, Order.number)
 @customer_page_section
 def customer_orders_section(customer: Customer, args: MultiDict) -> dict[str, Any]:
     """``orders``: the page of orders ``orders_page`` asks for (404 past the last one);
-    ``info``: the customer's order totals, whose count pages the orders (no count query)."""
-    info = orders_info([customer.id])[customer.id]
+    ``info``: the customer's order totals, read with the page (one statement)."""
     try:
         number = parse_page_number(args.get("orders_page"))
-        orders = customer_orders(customer, number, ORDERS_PER_PAGE, info.total_order_count)
+        info, orders = customer_orders_with_totals(customer.id, number, ORDERS_PER_PAGE)
     except InvalidPage:
         abort(404)
     return {"orders": orders, "info": info}
