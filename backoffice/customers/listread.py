@@ -35,6 +35,7 @@ from backoffice.channels.models import Channel
 from backoffice.customers.declaration import CONSENT_FIELDS
 from backoffice.customers.filterset import BY_CHANNEL_NAME, CustomerFilterSet
 from backoffice.customers.models import Customer, CustomerCount, CustomerDisplay
+from backoffice.dbread import read_mapping_or_none, read_mappings
 from backoffice.extensions import db
 from backoffice.filtering import FilterError, Ordering
 from backoffice.pagination import InvalidPage, Page, page_offset, parse_page_number
@@ -306,7 +307,7 @@ def customer_page(
         _query_key(filters, channel_order, columns),
         lambda: page_statement(filters, channel_order, columns),
     )
-    result = db.session.execute(statement, page_params(number, limit)).mappings().all()
+    result = read_mappings(statement, page_params(number, limit))
     count = int(result[0]["total"]) if result else 0
     if number > max(1, -(-count // limit)):
         raise InvalidPage(str(number))
@@ -321,7 +322,7 @@ def customer_row(pk: int, channel_id: int | None = None) -> CustomerRow | None:
     statement, params = ONE_CUSTOMER, {"pk": pk}
     if channel_id is not None:
         statement, params = ONE_CUSTOMER_OF_CHANNEL, {"pk": pk, "channel_id": channel_id}
-    row = db.session.execute(statement, params).mappings().one_or_none()
+    row = read_mapping_or_none(statement, params)
     return None if row is None else customer_row_of(row, {})
 
 
