@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from backoffice.database import SQLITE_BUSY_TIMEOUT_MS
+from backoffice.types import load_stored_json
 
 # The project's directory: templates/, static/, instance/, migrations/.
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,6 +192,7 @@ def _configure_database(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     # SQL errors must not carry customers' values into logs and tracebacks.
     options.setdefault("hide_parameters", True)
+    options.setdefault("json_deserializer", load_stored_json)  # 50 JSON values an API page
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     else:

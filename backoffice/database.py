@@ -5,7 +5,7 @@ import logging
 import select
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any, NamedTuple
@@ -220,14 +220,22 @@ def _retry_read_once(state: Any) -> Any:
     fresh connection. A write is not retried: its transaction is lost; it answers 503."""
     if _write_intent.get() or state.session.in_nested_transaction():
         return None
+    return retry_read(state.session, state.invoke_statement)
+
+
+def retry_read(session: Any, run: Callable[[], Any]) -> Any:
+    """``run()``, a read; once more on a fresh connection if its connection dropped (not in
+    a write request or a nested transaction, whose work would be lost)."""
+    if _write_intent.get() or session.in_nested_transaction():
+        return run()
     try:
-        return state.invoke_statement()
+        return run()
     except exc.DBAPIError as error:
         if not error.connection_invalidated:
             raise
     log.warning("database connection lost during a read; retrying it once")
-    state.session.rollback()
-    return state.invoke_statement()
+    session.rollback()
+    return run()
 
 
 # PostgreSQL error classes that mean "busy or unreachable now", not "wrong request": connection

@@ -264,6 +264,27 @@ def test_a_read_whose_connection_drops_unseen_is_retried_once(
 
 
 @on_postgresql
+def test_an_api_read_whose_connection_drops_unseen_is_retried_once(
+    killable, tokens, channel, monkeypatch, caplog
+):
+    """The API's reads run on the DBAPI cursor (backoffice/dbread.py): a dropped connection
+    is invalidated and the read runs again on a new one, as a Session.execute read does."""
+    app, name, _agent = killable
+    customer = make_customer(channel)
+    db.session.commit()
+    api = ApiClient(app.test_client(), tokens["agent"])
+    url = f"/api/v1/customers/{customer.id}/"
+    assert api.get(url).status_code == 200
+    monkeypatch.setattr(database, "_server_spoke", lambda _c: False, raising=False)
+    for path in (url, "/api/v1/customers/"):
+        assert _kill_connections(name)
+        caplog.clear()
+        response = api.get(path)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert "retrying it once" in caplog.text
+
+
+@on_postgresql
 def test_a_database_host_that_does_not_answer_gives_503_within_the_connect_timeout(tokens):
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts TCP, never says a word
         hang_up = threading.Timer(10, silent.close)  # a regression fails, it does not hang

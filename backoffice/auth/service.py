@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from backoffice.auth.models import ROLES, ApiToken, Staff, User, hash_token
 from backoffice.database import reset_write_intent, set_write_intent
+from backoffice.dbread import read_one_or_none
 from backoffice.extensions import db
 from backoffice.types import utcnow
 
@@ -174,7 +175,7 @@ def staff_for_session(user_id: int, nonce: str) -> Staff | None:
 def user_for_token(key: str) -> Staff | None:
     """The active user holding this unexpired token key, or None; one statement on every API
     request (and, once a minute per token, a write of its last use that never waits)."""
-    found = db.session.execute(TOKEN_USER, {"token_hash": hash_token(key)}).one_or_none()
+    found = read_one_or_none(TOKEN_USER, {"token_hash": hash_token(key)})
     if found is None:
         return None
     token_id, created_date, last_used_at, *user = found

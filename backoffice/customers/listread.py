@@ -44,6 +44,7 @@ from backoffice.customers.models import (
     customer_modified,
 )
 from backoffice.customers.search import ranked_page, search_hits
+from backoffice.dbread import read_mapping_or_none, read_mappings
 from backoffice.extensions import db
 from backoffice.filtering import FilterError, Ordering
 from backoffice.pagination import InvalidPage, Page, page_offset, parse_page_number
@@ -412,7 +413,7 @@ def customer_page(
         _query_key(filters, channel_order, columns),
         lambda: page_statement(filters, channel_order, columns),
     )
-    result = db.session.execute(statement, page_params(number, limit)).mappings().all()
+    result = read_mappings(statement, page_params(number, limit))
     count = int(result[0]["total"]) if result else 0
     if number > max(1, -(-count // limit)):
         raise InvalidPage(str(number))
@@ -427,7 +428,7 @@ def customer_row(pk: int, channel_id: int | None = None) -> CustomerRow | None:
     statement, params = ONE_CUSTOMER, {"pk": pk}
     if channel_id is not None:
         statement, params = ONE_CUSTOMER_OF_CHANNEL, {"pk": pk, "channel_id": channel_id}
-    row = db.session.execute(statement, params).mappings().one_or_none()
+    row = read_mapping_or_none(statement, params)
     return None if row is None else customer_row_of(row, {})
 
 
