@@ -145,7 +145,7 @@ def detail(pk: int):
         customer=customer,
         history=customer_history(customer),
         consents_form=ConsentsForm(obj=customer),
-        related=related_records(customer, 1, RELATED_LIMIT),
+        related=related_records(customer.id, 1, RELATED_LIMIT),
         **section_variables(customer, request.args),
     )
 
