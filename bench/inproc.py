@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,14 +29,21 @@ from backoffice import create_app  # noqa: E402
 from bench.pages import PASSWORD, _prepare  # noqa: E402
 
 
-def cases(customer: str) -> list[tuple[str, str, str]]:
+def cases(values: dict[str, str]) -> list[tuple[str, str, str]]:
+    customer, phone = values["customer"], quote(values["phone"].replace("+90", "0"))
     return [
         ("no-token 401", "none", "/api/v1/customers/"),
         ("API detail", "token", f"/api/v1/customers/{customer}/"),
         ("API list page 1", "token", "/api/v1/customers/"),
+        ("API related", "token", f"/api/v1/customers/{customer}/related/"),
         ("HTML detail", "session", f"/customers/{customer}/"),
         ("HTML list", "session", "/customers/"),
         ("HTML list, new query", "session", "/customers/?email__startswith=a&_={n}"),
+        ("API search, phone", "token", f"/api/v1/customers/?search={phone}"),
+        ("API search, email", "token", f"/api/v1/customers/?search={quote(values['email'])}"),
+        ("HTML search, phone", "session", f"/customers/?search={phone}"),
+        # a term not searched before: what a person typing a new search costs
+        ("HTML search, new term", "session", "/customers/?search=zz{n}%40x.com"),
     ]
 
 
@@ -56,7 +64,7 @@ def main() -> None:
     api, html = app.test_client(), app.test_client()
     html.post("/login", data={"email": "bench@example.com", "password": PASSWORD})
     results = {}
-    for name, auth, path in cases(values["customer"]):
+    for name, auth, path in cases(values):
         if args.only not in name or (args.profile and args.profile != name):
             continue
         client = html if auth == "session" else api

@@ -205,10 +205,11 @@ def count_selects(app, call):
 @pytest.mark.parametrize("term", ["murat", "yil mur", "0534 414 91 06", "ty-100000", "a@x.com"])
 def test_a_search_is_at_most_three_statements_on_every_door(app, api, agent_client, people, term):
     api.get("/api/v1/customers/")  # the token's first use is recorded once
-    # the list page reads one statement more, for its saved views beside the list
+    # the API: the token, the page; the list page: the user, the channels with the saved
+    # views, the page
     for call, budget in (
-        (lambda: api.get("/api/v1/customers/", query_string={"search": term}), 3),
-        (lambda: agent_client.get("/customers/", query_string={"search": term}), 4),
+        (lambda: api.get("/api/v1/customers/", query_string={"search": term}), 2),
+        (lambda: agent_client.get("/customers/", query_string={"search": term}), 3),
         (lambda: agent_client.get("/customers/search", query_string={"q": term}), 3),
     ):
         response, selects = count_selects(app, call)
@@ -265,3 +266,37 @@ def test_related_records_share_the_email_or_the_phone(api, agent_client, people,
     html = text(agent_client.get(f"/customers/{people['murat'].id}/"))
     assert "Same person elsewhere" in html and "same email" in html and "same phone" in html
     assert f'href="/customers/{people["murat_web"].id}/"' in html
+
+
+def test_related_records_are_one_statement_beside_the_token(app, api, people):
+    murat, path = people["murat"], f"/api/v1/customers/{people['murat'].id}/related/"
+    same_phone = make_customer(people["other"], first_name="Mr", phone_number="+905344149106")
+    api.get(path)  # the token's first use is recorded once
+    # the token, the page; the last page of several: the first page (its count) first
+    for query, budget in (("", 2), ("?page=last", 2), ("?limit=1&page=last", 3)):
+        response, selects = count_selects(app, lambda q=query: api.get(path + q))
+        assert response.status_code == 200 and len(selects) == budget, selects
+    # Someone with no other record: an empty page, still one statement.
+    alone = f"/api/v1/customers/{people['demir'].id}/related/"
+    response, selects = count_selects(app, lambda: api.get(alone))
+    assert response.get_json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert len(selects) == 2
+    last = api.get(path + "?limit=1&page=last").get_json()
+    assert last["count"] == 2 and last["next"] is None and last["previous"].endswith("limit=1")
+    assert [row["pk"] for row in last["results"]] == [people["murat_web"].id]  # the older
+    first = api.get(path + "?limit=1").get_json()["results"]
+    assert [(row["pk"], row["matched_on"]) for row in first] == [(same_phone.id, ["phone"])]
+    assert murat.id not in [row["pk"] for row in api.get(path).get_json()["results"]]
+
+
+@pytest.mark.parametrize("query", ["", "?page=2", "?page=99999999999999", "?page=x", "?page=0"])
+def test_related_records_of_no_customer_are_not_found_whatever_the_page(api, people, query):
+    response = api.get(f"/api/v1/customers/999999/related/{query}")
+    assert response.status_code == 404 and response.get_json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("query", ["?page=2", "?page=99999999999999", "?page=x", "?page=0"])
+def test_related_records_past_the_end_are_an_invalid_page(api, people, query):
+    for person in ("murat", "demir"):  # with other records, and with none
+        response = api.get(f"/api/v1/customers/{people[person].id}/related/{query}")
+        assert response.status_code == 404 and response.get_json() == {"detail": "Invalid page."}

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.audit.models import AuditEvent
+from backoffice.customers.reads import all_channels
 from backoffice.extensions import db
 from backoffice.savedviews.models import SavedView
-from backoffice.savedviews.service import views_for
+from backoffice.savedviews.service import channels_and_views, views_for
 from tests.builders import make_channel, make_customer
 from tests.conftest import sign_in
 
@@ -81,6 +82,25 @@ def test_a_personal_view_is_the_owners_and_a_shared_one_shows_who_made_it(
     assert other_agent.get(f"/customers/views/{mine.id}/").status_code == 404
     assert other_agent.get(f"/customers/views/{team.id}/").status_code == 302
     assert [v.name for v in views_for(users["supervisor"])] == ["Team"]  # for the dashboard
+
+
+def test_the_list_reads_the_channels_and_the_views_in_one_statement_as_apart(
+    agent_client, other_agent, users, channel
+):
+    """channels_and_views (the list page's one read) answers as all_channels and views_for."""
+    for name in ("Amazon TR", "Web Shop"):
+        make_channel(name=name)
+    for name, shared in (("b team", True), ("Mine", False), ("a team", True), ("Z", False)):
+        save(agent_client, name, f"search={name}", shared=shared)
+    save(other_agent, "Theirs", "is_active=true")
+    for user in (users["agent"], users["supervisor"]):
+        channels, views = channels_and_views(user)
+        assert [(c.id, c.name) for c in channels] == [(c.id, c.name) for c in all_channels()]
+        expected = views_for(user)
+        assert [(v.id, v.name, v.query, v.shared, v.owner_id, v.owner_email) for v in views] == [
+            (v.id, v.name, v.query, v.shared, v.owner_id, v.owner.email) for v in expected
+        ]
+        assert len(views) == (4 if user is users["agent"] else 2)
 
 
 def test_only_the_owner_or_an_admin_changes_a_shared_view(agent_client, other_agent, admin_client):

@@ -185,13 +185,18 @@ def customer_detail_detailed(pk: int):
 @documented("customer_related", "get", RELATED)
 @requires("agent")
 def customer_related(pk: int):
-    """The same person's other records: those sharing the email or phone key."""
-    customer = _customer_row_or_404(pk)
-    number, limit = page_params()
+    """The same person's other records: those sharing the email or phone key. One statement
+    finds the customer and the page; a bad page reads the customer again, to answer "Not
+    found." before "Invalid page." as DRF's get_object does."""
+    _filtered_or_404(pk)
     try:
-        page = related_records(customer, number, limit)
-    except InvalidPage as exc:
+        number, limit = page_params()
+        page = related_records(pk, number, limit)
+    except (APIError, InvalidPage) as exc:  # page_params raises an APIError "Invalid page."
+        _customer_row_or_404(pk)
         raise invalid_page() from exc
+    if page is None:
+        raise APIError(404, "Not found.")
     results = [{**customer_json(r.customer), "matched_on": r.matched_on} for r in page.items]
     return page_response(page, results)
 

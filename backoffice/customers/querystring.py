@@ -65,12 +65,17 @@ class Chip:
     remove_url: str
 
 
+# Parameters the filter form has no field for: its rendered fields do not change with them.
+NOT_IN_PANEL = frozenset({"search", "page", "ordering", "limit"})
+
+
 def panel_key(args: MultiDict, channels: Iterable) -> str:
-    """The cache key of the rendered filter panel: all it shows follows from the query (values,
-    errors), the channels it offers and the language it is worded in."""
+    """The cache key of the filter form's rendered fields: all they show follows from the
+    filter values (and their errors), the channels offered and the language they are worded
+    in; not from the search, the page, the ordering or the page size."""
     shown = (
         str(get_locale()),
-        list(args.items(multi=True)),
+        [(key, value) for key, value in args.items(multi=True) if key not in NOT_IN_PANEL],
         [(channel.id, channel.name) for channel in channels],
     )
     return hashlib.sha256(repr(shown).encode()).hexdigest()

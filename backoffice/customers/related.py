@@ -1,13 +1,15 @@
 """The same person's other customer records: those that share a customer's email or phone key.
 
-One statement a page: the ids come from two index lookups (``email_key``, ``phone_key``), the
-count travels with the rows. Anonymized records have no keys and are never listed.
+One statement a page, from the customer's id: the customer's row (its keys) joined to the
+records found by two index lookups (``email_key``, ``phone_key``); the count travels with the
+rows, and a customer with no other record still comes back as one row, so the statement also
+tells whether the customer exists. Anonymized records have no keys and are never listed.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select, union
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 
 from backoffice.channels.models import Channel
 from backoffice.customers.listread import CustomerRow, channel_columns, customer_row_of
@@ -27,16 +29,23 @@ class RelatedRecord:
 
 
 def _related() -> Any:
-    c = CUSTOMERS.c
-    same = union(
-        select(c.id).where(c.email_key == bindparam("email_key")),
-        select(c.id).where(c.phone_key == bindparam("phone_key")),
-    )
+    me, c = CUSTOMERS.alias("me"), CUSTOMERS.c
     channel = Channel.__table__.alias("channel")
+    same = or_(c.email_key == me.c.email_key, c.phone_key == me.c.phone_key)
+    others = and_(same, c.id != me.c.id, c.anonymized_at.is_(None))
     return (
-        select(func.count().over().label("total"), *CUSTOMERS.c, *channel_columns(channel))
-        .join_from(CUSTOMERS, channel, channel.c.id == c.channel_id)
-        .where(c.id.in_(same), c.id != bindparam("pk"), c.anonymized_at.is_(None))
+        select(
+            *(me.c[key].label(f"me__{key}") for _name, key in MATCHED),
+            func.count(c.id).over().label("total"),
+            *CUSTOMERS.c,
+            *channel_columns(channel),
+        )
+        # Left joins one after the other (not ``me LEFT JOIN (customers JOIN channel)``, which
+        # SQLite answers by building the whole inner join first).
+        .select_from(
+            me.outerjoin(CUSTOMERS, others).outerjoin(channel, channel.c.id == c.channel_id)
+        )
+        .where(me.c.id == bindparam("pk"))
         .order_by(c.created_date.desc(), c.id.desc())
         .limit(LIMIT)
         .offset(OFFSET)
@@ -46,20 +55,22 @@ def _related() -> Any:
 RELATED = _related()  # built once, run with parameters
 
 
-def related_records(customer: Any, number: int, limit: int) -> Page:
-    """Page ``number`` (-1: the last) of the other records sharing ``customer``'s email or
-    phone key, newest first, as RelatedRecords. Raises InvalidPage past the end."""
-    keys = {"email_key": customer.email_key, "phone_key": customer.phone_key}
-    params = {**keys, "pk": customer.id, "limit": limit}
-    if number == -1:
-        rows = db.session.execute(RELATED, {**params, "offset": 0}).mappings().all()
-        count = int(rows[0]["total"]) if rows else 0
-        number = max(1, -(-count // limit))
-    rows = db.session.execute(RELATED, {**params, "offset": page_offset(number, limit)})
-    rows = rows.mappings().all()
-    count = int(rows[0]["total"]) if rows else 0
-    if not rows and number > 1:
+def related_records(pk: int, number: int, limit: int) -> Page | None:
+    """Page ``number`` (-1: the last) of the other records sharing customer ``pk``'s email or
+    phone key, newest first, as RelatedRecords; None when there is no customer ``pk``. Raises
+    InvalidPage for a page past the end (the customer may not exist either)."""
+    first = number in (1, -1)
+    rows = _rows(pk, limit, 0 if first else page_offset(number, limit))
+    if not rows:
+        if first:
+            return None
         raise InvalidPage(str(number))
+    count = int(rows[0]["total"])
+    if number == -1:
+        number = max(1, -(-count // limit))
+        if number > 1:
+            rows = _rows(pk, limit, page_offset(number, limit))
+    keys = {key: rows[0][f"me__{key}"] for _name, key in MATCHED}
     channels: dict[int, Any] = {}
     items = [
         RelatedRecord(
@@ -67,5 +78,11 @@ def related_records(customer: Any, number: int, limit: int) -> Page:
             [name for name, key in MATCHED if keys[key] is not None and row[key] == keys[key]],
         )
         for row in rows
+        if row["id"] is not None  # the customer's own row when nothing shares its keys
     ]
     return Page(items=items, count=count, number=number, limit=limit)
+
+
+def _rows(pk: int, limit: int, offset: int) -> list[Any]:
+    params = {"pk": pk, "limit": limit, "offset": offset}
+    return db.session.execute(RELATED, params).mappings().all()

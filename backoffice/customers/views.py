@@ -45,7 +45,7 @@ from backoffice.customers.service import CustomerService
 from backoffice.extensions import db
 from backoffice.filtering import FilterError
 from backoffice.pagination import InvalidPage, parse_limit, parse_page_number
-from backoffice.savedviews.service import list_panel
+from backoffice.savedviews.service import channels_and_views, list_panel
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 for _name, _filter in TEMPLATE_FILTERS.items():
@@ -64,7 +64,7 @@ def customer_list():
     if not querystring.is_canonical(request.args):
         return redirect(listlinks.query_url(request.path, querystring.canonical_args(request.args)))
     args = request.args
-    channels = all_channels()
+    channels, views = channels_and_views(current_user)
     form_errors = querystring.form_errors(args)
     try:
         listed = customer_list_page(
@@ -96,7 +96,7 @@ def customer_list():
         default_ordering=querystring.DEFAULT_ORDERING,
         page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
-        saved=list_panel(current_user, request.query_string.decode()),
+        saved=list_panel(current_user, request.query_string.decode(), views),
     )
 
 
@@ -156,7 +156,7 @@ def detail(pk: int):
         customer=customer,
         history=history,
         consents=consent_rows(customer, history),
-        related=related_records(customer, 1, RELATED_LIMIT),
+        related=related_records(customer.id, 1, RELATED_LIMIT),
         **section_variables(customer, request.args),
     )
 
