@@ -1,9 +1,11 @@
 """gunicorn's settings, read from the project directory (``gunicorn wsgi:app`` run here).
 
 Refuses several workers sharing a per-process sign-in throttle in production, and keeps
-customers' data out of gunicorn's logs: no query strings, no database values.
+customers' data out of gunicorn's logs: no query strings, no database values; each worker
+freezes what start-up made out of the garbage collector's full passes.
 """
 
+import gc
 import os
 
 from backoffice.config import shared_throttle_problem
@@ -23,3 +25,10 @@ def on_starting(server) -> None:
         server.log.warning("Sign-in throttle: %s", problem)
         return
     raise RuntimeError(f"Refusing to start. {problem}")
+
+
+def post_worker_init(worker) -> None:
+    # The app is loaded: move everything start-up made (modules, the URL map, templates,
+    # catalogs) out of the collector's sight, so its full passes walk only what requests make
+    # (without this, a ~90 ms full pass about every 300 requests).
+    gc.freeze()
