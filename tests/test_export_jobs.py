@@ -162,8 +162,12 @@ def test_a_killed_export_is_written_again_whole(
         assert 0 < job.done < 11
     redirect = supervisor_client.get(f"/jobs/{job.id}/download")
     assert redirect.status_code == 302 and redirect.location == f"/jobs/{job.id}/"
+    failed = supervisor_client.get(f"/jobs/{job.id}/").get_data(as_text=True)
+    assert "Retry writes its file again from the first row." in failed
+    assert "from its last completed batch" not in failed  # said of the other jobs
 
-    supervisor_client.post(f"/jobs/{job.id}/retry")
+    retried = supervisor_client.post(f"/jobs/{job.id}/retry", follow_redirects=True)
+    assert "writes its file from the first row" in retried.get_data(as_text=True)
     db.session.refresh(job)
     assert (job.status, job.attempts, job.done, job.result["rows"]) == ("done", 2, 11, 11)
     got = supervisor_client.get(f"/jobs/{job.id}/download", buffered=True).get_data()

@@ -134,7 +134,10 @@ def retry(pk: int):
     except service.JobNotRetryable:
         flash(_("This job has not failed or stalled: there is nothing to retry."), "info")
     else:
-        flash(_("The job runs again from its last completed batch."), "success")
+        if files.has_file(job):  # a file is written again whole (one consistent read)
+            flash(_("The job runs again and writes its file from the first row."), "success")
+        else:
+            flash(_("The job runs again from its last completed batch."), "success")
     return redirect(url_for(".detail", pk=job.id))
 
 
