@@ -113,15 +113,21 @@ def cells(data: bytes) -> dict[str, list[tuple]]:
     return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
 
 
-def test_a_large_xlsx_export_in_the_starters_language(app, password_hashes, crowd):
-    turkish = User(
+@pytest.fixture
+def turkish(app, password_hashes):
+    """A supervisor whose pages are in Turkish."""
+    user = User(
         email="tr@test.example",
         role="supervisor",
         language="tr",
         password_hash=password_hashes["supervisor"],
     )
-    db.session.add(turkish)
+    db.session.add(user)
     db.session.commit()
+    return user
+
+
+def test_a_large_xlsx_export_in_the_starters_language(app, turkish, crowd):
     client = sign_in(app.test_client(), turkish)
     expected = cells(inline(client, f"{XLSX}?{QUERY}"))
     job = started(app, client, f"{XLSX}?{QUERY}")
@@ -248,16 +254,8 @@ def sqlite_queue(app, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_worker_writes_the_file_outside_any_request(app, password_hashes, crowd, sqlite_queue):
+def test_a_worker_writes_the_file_outside_any_request(app, turkish, crowd, sqlite_queue):
     """On a real queue, in a worker's thread: no request, yet the starter's language."""
-    turkish = User(
-        email="tr@test.example",
-        role="supervisor",
-        language="tr",
-        password_hash=password_hashes["supervisor"],
-    )
-    db.session.add(turkish)
-    db.session.commit()
     client = sign_in(app.test_client(), turkish)
     expected = cells(inline(client, f"{XLSX}?{QUERY}"))
     app.config["EXPORT_INLINE_ROWS"] = 3
