@@ -18,8 +18,9 @@ MAX_WORD = 64  # longer words are cut: a prefix this long identifies anyone
 _LETTERS = str.maketrans(
     {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"}
 )
-_WORD_SEPARATORS = re.compile(r"[\s,]+")
-_WORD_PARTS = re.compile(r"[-'’._+]+")
+# Between words: whitespace, commas, and the marks that join parts of a name or an email's
+# local part (``Yılmaz-Kaya``, ``O'Brien``, ``murat.yilmaz5``, ``ayse_nur+shop``).
+_WORD_SEPARATORS = re.compile(r"[\s,\-'’._+]+")
 _PHONE_TERM = re.compile(r"[\d\s()+\-./]+")
 MIN_PHONE_DIGITS = 7
 _PHONE_PUNCTUATION = re.compile(r"[\s()\-.]+")
@@ -84,21 +85,17 @@ def digits_tail(term: str) -> str | None:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of a text, split on whitespace and commas."""
+    """The folded words of a text, split on whitespace, commas, hyphens, apostrophes, dots,
+    underscores and plus signs (``Yılmaz-Kaya`` → ``yilmaz``, ``kaya``). A search term is
+    split the same way, so no joined word is stored whole: each of its parts is a word."""
     return [w[:MAX_WORD] for w in _WORD_SEPARATORS.split(fold(text)) if w]
 
 
 def name_words(first: str | None, last: str | None, email: str | None) -> list[str]:
     """The folded words a name search finds a customer by: those of the first and last name
-    and the email's local part, each also split at hyphens, apostrophes and dots."""
+    and the email's local part, each once."""
     local = (email or "").strip().rpartition("@")[0] or (email or "").strip()
-    found: dict[str, None] = {}
-    for word in words(f"{first or ''} {last or ''} {local}"):
-        found[word] = None
-        for part in _WORD_PARTS.split(word):
-            if part:
-                found[part] = None
-    return list(found)
+    return list(dict.fromkeys(words(f"{first or ''} {last or ''} {local}")))
 
 
 # -- a customer's stored keys ------------------------------------------------------------------
