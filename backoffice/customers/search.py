@@ -189,6 +189,8 @@ def scored_ids(term: SearchTerm) -> Select:
         branches.append(_named(term.words))
     if not branches:
         return _hits(c.id, literal(0), false())
+    if len(branches) == 1 and len(term.words) > 1:  # several words: one row per customer
+        return branches[0]
     every = union_all(*branches).subquery("search_ranges")
     return select(every.c.id, func.max(every.c.score).label("score")).group_by(every.c.id)
 
@@ -196,21 +198,23 @@ def scored_ids(term: SearchTerm) -> Select:
 def _named(terms: tuple[str, ...]) -> Select:
     """The customers with a word starting with each of ``terms``, scored by the terms that
     are whole words. One term: each entry of its range, 1 when it is the term itself (the
-    best entry of a customer counts). Several: the ids all ranges hold (an INTERSECT), then
-    each term looked up whole for those only (an outer join on the words' primary key)."""
-    word = WORDS.c.word
+    best entry of a customer counts). Several: the ranges joined on the customer (PostgreSQL
+    hashes the smaller range and reads the others past it; SQLite looks each customer up in
+    the next range), grouped per customer, each term counting 1 when one of its entries is
+    the term itself."""
+    ranges = [WORDS.alias(f"word_{n}") for n in range(len(terms))]
+    first = ranges[0]
+    wholes = [case((r.c.word == w, 1), else_=0) for r, w in zip(ranges, terms, strict=True)]
+    within = [_starts(r.c.word, w) for r, w in zip(ranges, terms, strict=True)]
     if len(terms) == 1:
-        whole = case((word == terms[0], 1), else_=0)
-        return _hits(WORDS.c.customer_id, whole, _starts(word, terms[0]))
-    ranges = [select(WORDS.c.customer_id).where(_starts(word, w)) for w in terms]
-    every = intersect(*ranges).subquery("every_word")
-    joined, wholes = every, []
-    for n, w in enumerate(terms):
-        whole = WORDS.alias(f"whole_{n}")
-        on = and_(whole.c.word == w, whole.c.customer_id == every.c.customer_id)
-        joined = joined.outerjoin(whole, on)
-        wholes.append(case((whole.c.customer_id.is_not(None), 1), else_=0))
-    return _hits(every.c.customer_id, sum(wholes[1:], wholes[0])).select_from(joined)
+        return _hits(first.c.customer_id, wholes[0], *within)
+    joined = first
+    for r in ranges[1:]:
+        joined = joined.join(r, r.c.customer_id == first.c.customer_id)
+    score = sum((func.max(whole) for whole in wholes[1:]), func.max(wholes[0]))
+    return (
+        _hits(first.c.customer_id, score, *within).select_from(joined).group_by(first.c.customer_id)
+    )
 
 
 def search_hits(term: SearchTerm) -> CTE:
