@@ -169,9 +169,13 @@ def _hits(column: ColumnElement, score: ColumnElement, *where: ColumnElement) ->
 
 def scored_ids(term: SearchTerm) -> Select:
     """One row per customer the term finds: its id and its rank (as ``rank`` ranks it), from
-    the indexes alone — each range emits its ids with how well it matches, the best counts."""
+    the indexes alone — each range emits its ids with how well it matches, the best counts.
+
+    The names' main hits are one row per customer already (``_named``), and usually most of
+    the hits: only those the other ranges also find are grouped with them, the rest pass
+    through (grouping tens of thousands of rows is most of a common name's cost)."""
     c = CUSTOMERS.c
-    branches = []
+    branches = []  # ranges that may find a customer more than once
     if term.email:
         whole = case((c.email_key == term.email, EXACT), else_=PARTIAL)
         branches.append(_hits(c.id, whole, _starts(c.email_key, term.email)))
@@ -185,36 +189,60 @@ def scored_ids(term: SearchTerm) -> Select:
             whole = case((key == term.code, EXACT), else_=PARTIAL)
             branches.append(_hits(c.id, whole, _starts(key, term.code)))
         branches += [source.scored(term.code) for source in CODE_SOURCES]
+    named = None
     if term.words:
-        branches.append(_named(term.words))
+        named, more = _named(term.words)
+        branches += more
     if not branches:
-        return _hits(c.id, literal(0), false())
-    if len(branches) == 1 and len(term.words) > 1:  # several words: one row per customer
-        return branches[0]
+        return named if named is not None else _hits(c.id, literal(0), false())
     every = union_all(*branches).subquery("search_ranges")
-    return select(every.c.id, func.max(every.c.score).label("score")).group_by(every.c.id)
+    if named is None:
+        return _best(every)
+    named = named.subquery("search_named")
+    # The others' hits each with its name hit (a lookup by id), grouped; then the name hits
+    # the others do not hold ((id IN …) IS NOT TRUE: a hashed set of the others' ids).
+    best = case((named.c.score > every.c.score, named.c.score), else_=every.c.score)
+    grouped = (
+        select(every.c.id, func.max(best).label("score"))
+        .select_from(every.outerjoin(named, named.c.id == every.c.id))
+        .group_by(every.c.id)
+    )
+    alone = named.c.id.in_(select(every.c.id)).is_not(true())
+    return union_all(grouped, select(named.c.id, named.c.score).where(alone))
 
 
-def _named(terms: tuple[str, ...]) -> Select:
+def _best(ranges: Subquery) -> Select:
+    """One row per customer of ``ranges``: its best score."""
+    return select(ranges.c.id, func.max(ranges.c.score).label("score")).group_by(ranges.c.id)
+
+
+def _named(terms: tuple[str, ...]) -> tuple[Select, list[Select]]:
     """The customers with a word starting with each of ``terms``, scored by the terms that
-    are whole words. One term: each entry of its range, 1 when it is the term itself (the
-    best entry of a customer counts). Several: the ranges joined on the customer (PostgreSQL
-    hashes the smaller range and reads the others past it; SQLite looks each customer up in
-    the next range), grouped per customer, each term counting 1 when one of its entries is
-    the term itself."""
+    are whole words: one row per customer, and the ranges that may hold a customer more than
+    once (to be grouped with the other ranges' hits).
+
+    One term: its whole word's entries (one per customer, the primary key's order), scored
+    1; then the longer words starting with it, scored 0 (a customer with both has its best).
+    Several: the ranges joined on the customer (PostgreSQL hashes the smaller range and reads
+    the others past it; SQLite looks each customer up in the next range), grouped per
+    customer, each term counting 1 when one of its entries is the term itself."""
     ranges = [WORDS.alias(f"word_{n}") for n in range(len(terms))]
     first = ranges[0]
-    wholes = [case((r.c.word == w, 1), else_=0) for r, w in zip(ranges, terms, strict=True)]
-    within = [_starts(r.c.word, w) for r, w in zip(ranges, terms, strict=True)]
     if len(terms) == 1:
-        return _hits(first.c.customer_id, wholes[0], *within)
+        word, term = first.c.word, terms[0]
+        whole = _hits(first.c.customer_id, literal(1), word == term)
+        longer = _hits(first.c.customer_id, literal(0), word > term, word < term + LAST)
+        return whole, [longer]
     joined = first
     for r in ranges[1:]:
         joined = joined.join(r, r.c.customer_id == first.c.customer_id)
-    score = sum((func.max(whole) for whole in wholes[1:]), func.max(wholes[0]))
-    return (
-        _hits(first.c.customer_id, score, *within).select_from(joined).group_by(first.c.customer_id)
-    )
+    wholes = [
+        func.max(case((r.c.word == w, 1), else_=0)) for r, w in zip(ranges, terms, strict=True)
+    ]
+    within = [_starts(r.c.word, w) for r, w in zip(ranges, terms, strict=True)]
+    score = sum(wholes[1:], wholes[0])
+    found = _hits(first.c.customer_id, score, *within).select_from(joined)
+    return found.group_by(first.c.customer_id), []
 
 
 def search_hits(term: SearchTerm) -> CTE:
