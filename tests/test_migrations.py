@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe."""
 
+import json
 import warnings
 from datetime import UTC, datetime
 
@@ -117,7 +118,50 @@ def test_the_search_keys_migration_fills_the_keys_of_existing_customers(tmp_path
         ("murat.y@example.com", "+905344149106", "601941443509"),
         ("x@example.com", None, None),
     ]
-    assert words == ["murat", "murat.y", "y", "yilmaz"]
+    assert words == ["murat", "y", "yilmaz"]
+
+
+def _words_of(code: str) -> list[str]:
+    words = list(
+        db.session.scalars(
+            text(
+                "SELECT w.word FROM customer_search_words w JOIN customers c "
+                "ON c.id = w.customer_id WHERE c.channel_code = :code ORDER BY w.word"
+            ),
+            {"code": code},
+        )
+    )
+    db.session.commit()  # no transaction left open beside the migration's
+    return words
+
+
+def test_the_word_parts_migration_drops_the_joined_words_and_its_downgrade_restores_them(
+    tmp_path,
+):
+    url = f"sqlite:///{tmp_path / 'parts.sqlite3'}"
+    app = create_app(base_config(url))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0021e")
+        channel = make_channel()
+        _insert_old_customer(channel.id, "a", "Murat.Y5@Example.com", "Murat", "Yılmaz-Kaya")
+        _insert_old_customer(channel.id, "b", "x@example.com", "Ece", "")
+        # As 0007 wrote them before the words were split (the update trigger fills the table).
+        joined = '["murat","yilmaz-kaya","yilmaz","kaya","murat.y5","y5"]'
+        db.session.execute(
+            text("UPDATE customers SET search_words = :w WHERE channel_code = 'a'"), {"w": joined}
+        )
+        db.session.commit()
+        assert _words_of("a") == sorted(json.loads(joined))
+        flask_migrate.upgrade(revision="0022n")
+        split = _words_of("a"), _words_of("b")
+        flask_migrate.downgrade(revision="0021e")
+        restored = db.session.scalar(text("SELECT search_words FROM customers WHERE id = 1"))
+        db.session.commit()
+        rejoined = _words_of("a")
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    assert split == (["kaya", "murat", "y5", "yilmaz"], ["ece", "x"])
+    assert json.loads(restored) == json.loads(joined) and rejoined == sorted(json.loads(joined))
 
 
 def test_an_analyzed_sqlite_database_gets_statistics_for_the_new_list_index(tmp_path):
