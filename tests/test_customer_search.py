@@ -89,6 +89,15 @@ def test_names_rank_by_the_words_matched_whole(api, people):
     assert found(api, "yil mur") == [people[k].id for k in ("murat_web", "muratcan", "murat")]
 
 
+def test_a_term_joined_by_marks_is_read_as_its_words(api, people):
+    # As the email's local part is stored: its parts, each a word found anywhere in the name.
+    want = [people[k].id for k in ("murat_web", "murat")]
+    for term in ("murat.yilmaz", "Yılmaz-Murat", "yilmaz+murat"):
+        assert found(api, term) == want, term
+    assert found(api, "murat_yil") == found(api, "murat yil")
+    assert found(api, "murat.demir") == [people["demir"].id]  # first name and last name
+
+
 @pytest.mark.parametrize(
     "term",
     ["05344149106", "0534 414 91 06", "+905344149106", "0090 534 414 91 06",
