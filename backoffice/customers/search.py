@@ -37,7 +37,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    intersect,
     literal,
     or_,
     select,
@@ -152,12 +151,8 @@ def matching_ids(term: SearchTerm):
             *(source.starting(term.code) for source in CODE_SOURCES),
         ]
     if term.words:
-        each = [_ids(WORDS.c.customer_id, _starts(WORDS.c.word, w)) for w in term.words]
-        if len(each) == 1:
-            branches.append(each[0])
-        else:  # every word matches: the customers all of them find
-            every = intersect(*each).subquery("every_word")
-            branches.append(select(every.c.id))
+        named, more = _named(term.words)
+        branches += [select(found.subquery().c.id) for found in (named, *more)]
     if not branches:
         return select(c.id).where(literal(False))
     return branches[0] if len(branches) == 1 else union_all(*branches)
