@@ -166,7 +166,7 @@ def _alternate(client, url, headers, raw, reads, args) -> tuple[float, float]:
 
 def _lookup_sql(term: str, engine) -> tuple[str, tuple]:
     """The search's index lookup alone, as SQL with its values written in."""
-    statement = matching_ids(parse_term(term))
+    statement = matching_ids(parse_term(term), engine.dialect.name)
     sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
     return sql.replace("%", "%%") if engine.dialect.name == "postgresql" else sql, ()
 

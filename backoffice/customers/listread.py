@@ -148,7 +148,8 @@ def answered_by_counter(filters: CustomerFilterSet) -> bool:
 def count_statement(filters: CustomerFilterSet) -> Select:
     """The exact number of customers the filters select."""
     if filters.searched is not None and not filters.where_besides_search():
-        return select(func.count()).select_from(search_hits(filters.searched.value))
+        hits = search_hits(filters.searched.value, filters.context.dialect)
+        return select(func.count()).select_from(hits)
     consent = _counted_consent(filters)
     if consent is not None:
         return _consent_count(filters, consent)
@@ -359,7 +360,13 @@ def page_statement(
 def _ranked_statement(filters: CustomerFilterSet, columns: tuple[str, ...]) -> Select:
     """``page_statement`` of a search without an ordering: the page as the search ranks it,
     the count its number of hits (search.ranked_page)."""
-    ranked = ranked_page(filters.searched.value, filters.where_besides_search(), LIMIT, OFFSET)
+    ranked = ranked_page(
+        filters.searched.value,
+        filters.context.dialect,
+        filters.where_besides_search(),
+        LIMIT,
+        OFFSET,
+    )
     counted = select(ranked.total.label("total")).cte("counted").prefix_with("MATERIALIZED")
     page, channel = ranked.hits, CHANNELS.alias("channel")
     rows = (

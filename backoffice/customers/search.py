@@ -37,6 +37,7 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    intersect,
     literal,
     or_,
     select,
@@ -133,7 +134,7 @@ def _ids(column: ColumnElement, *where: ColumnElement):
     return select(column.label("id")).where(*where)
 
 
-def matching_ids(term: SearchTerm):
+def matching_ids(term: SearchTerm, dialect: str):
     """The ids of the customers the term finds (with repeats): a UNION ALL of index ranges —
     the search's lookup alone, unranked (bench/search.py times it beside the request)."""
     c = CUSTOMERS.c
@@ -151,7 +152,7 @@ def matching_ids(term: SearchTerm):
             *(source.starting(term.code) for source in CODE_SOURCES),
         ]
     if term.words:
-        named, more = _named(term.words)
+        named, more = _named(term.words, dialect)
         branches += [select(found.subquery().c.id) for found in (named, *more)]
     if not branches:
         return select(c.id).where(literal(False))
@@ -162,7 +163,7 @@ def _hits(column: ColumnElement, score: ColumnElement, *where: ColumnElement) ->
     return select(column.label("id"), cast(score, Integer).label("score")).where(*where)
 
 
-def scored_ids(term: SearchTerm) -> Select:
+def scored_ids(term: SearchTerm, dialect: str) -> Select:
     """One row per customer the term finds: its id and its rank (as ``rank`` ranks it), from
     the indexes alone — each range emits its ids with how well it matches, the best counts.
 
@@ -186,7 +187,7 @@ def scored_ids(term: SearchTerm) -> Select:
         branches += [source.scored(term.code) for source in CODE_SOURCES]
     named = None
     if term.words:
-        named, more = _named(term.words)
+        named, more = _named(term.words, dialect)
         branches += more
     if not branches:
         return named if named is not None else _hits(c.id, literal(0), false())
@@ -211,16 +212,19 @@ def _best(ranges: Subquery) -> Select:
     return select(ranges.c.id, func.max(ranges.c.score).label("score")).group_by(ranges.c.id)
 
 
-def _named(terms: tuple[str, ...]) -> tuple[Select, list[Select]]:
+def _named(terms: tuple[str, ...], dialect: str) -> tuple[Select, list[Select]]:
     """The customers with a word starting with each of ``terms``, scored by the terms that
     are whole words: one row per customer, and the ranges that may hold a customer more than
     once (to be grouped with the other ranges' hits).
 
     One term: its whole word's entries (one per customer, the primary key's order), scored
     1; then the longer words starting with it, scored 0 (a customer with both has its best).
-    Several: the ranges joined on the customer (PostgreSQL hashes the smaller range and reads
-    the others past it; SQLite looks each customer up in the next range), grouped per
-    customer, each term counting 1 when one of its entries is the term itself."""
+    Several, on PostgreSQL: the ranges joined on the customer (it hashes the smaller range
+    and reads the others past it), grouped per customer, each term counting 1 when one of
+    its entries is the term itself. On SQLite, whose join is a loop probing the next range
+    once per entry of the first (2-3 times the cost): the ids all ranges hold (an INTERSECT,
+    each range sorted once), then each term looked up whole for those only (an outer join on
+    the words' primary key)."""
     ranges = [WORDS.alias(f"word_{n}") for n in range(len(terms))]
     first = ranges[0]
     if len(terms) == 1:
@@ -228,34 +232,43 @@ def _named(terms: tuple[str, ...]) -> tuple[Select, list[Select]]:
         whole = _hits(first.c.customer_id, literal(1), word == term)
         longer = _hits(first.c.customer_id, literal(0), word > term, word < term + LAST)
         return whole, [longer]
-    joined = first
-    for r in ranges[1:]:
-        joined = joined.join(r, r.c.customer_id == first.c.customer_id)
-    wholes = [
-        func.max(case((r.c.word == w, 1), else_=0)) for r, w in zip(ranges, terms, strict=True)
-    ]
-    within = [_starts(r.c.word, w) for r, w in zip(ranges, terms, strict=True)]
-    score = sum(wholes[1:], wholes[0])
-    found = _hits(first.c.customer_id, score, *within).select_from(joined)
-    return found.group_by(first.c.customer_id), []
+    pairs = list(zip(ranges, terms, strict=True))
+    if dialect == "postgresql":
+        joined = first
+        for r in ranges[1:]:
+            joined = joined.join(r, r.c.customer_id == first.c.customer_id)
+        wholes = [func.max(case((r.c.word == w, 1), else_=0)) for r, w in pairs]
+        found = _hits(first.c.customer_id, sum(wholes[1:], wholes[0]))
+        found = found.where(*(_starts(r.c.word, w) for r, w in pairs)).select_from(joined)
+        return found.group_by(first.c.customer_id), []
+    each = [select(r.c.customer_id).where(_starts(r.c.word, w)) for r, w in pairs]
+    every = intersect(*each).subquery("every_word")
+    joined, wholes = every, []
+    for n, w in enumerate(terms):
+        found = WORDS.alias(f"whole_{n}")
+        on = and_(found.c.word == w, found.c.customer_id == every.c.customer_id)
+        joined = joined.outerjoin(found, on)
+        wholes.append(case((found.c.customer_id.is_not(None), 1), else_=0))
+    return _hits(every.c.customer_id, sum(wholes[1:], wholes[0])).select_from(joined), []
 
 
-def search_hits(term: SearchTerm) -> CTE:
-    """The term's hits as one MATERIALIZED CTE (id, score); one object per term, so that a
-    statement reading it in several places (the filter, the count, the page) names it once."""
-    return _search_hits(term, len(CODE_SOURCES))  # a source added later makes a new one
+def search_hits(term: SearchTerm, dialect: str) -> CTE:
+    """The term's hits as one MATERIALIZED CTE (id, score); one object per term and dialect,
+    so that a statement reading it in several places (the filter, the count, the page) names
+    it once."""
+    return _search_hits(term, dialect, len(CODE_SOURCES))  # a source added later: a new one
 
 
 @lru_cache(maxsize=512)
-def _search_hits(term: SearchTerm, _sources: int) -> CTE:
-    return scored_ids(term).cte("search_hits").prefix_with("MATERIALIZED")
+def _search_hits(term: SearchTerm, dialect: str, _sources: int) -> CTE:
+    return scored_ids(term, dialect).cte("search_hits").prefix_with("MATERIALIZED")
 
 
 def matches(term: SearchTerm, dialect: str) -> ColumnElement:
     """The search as a WHERE clause, its ids computed once per statement (``search_hits``).
     PostgreSQL: ``id = ANY(ARRAY(…))``, so the rows are read by their primary key whatever the
     planner guesses of the matches (an IN may become a hash join over a scan of the table)."""
-    ids = select(search_hits(term).c.id)
+    ids = select(search_hits(term, dialect).c.id)
     if dialect == "postgresql":
         return Customer.id == any_(func.array(ids.scalar_subquery()))
     return Customer.id.in_(ids)
@@ -294,12 +307,16 @@ class RankedPage:
 
 
 def ranked_page(
-    term: SearchTerm, where: list[ColumnElement], limit: ColumnElement, offset: ColumnElement
+    term: SearchTerm,
+    dialect: str,
+    where: list[ColumnElement],
+    limit: ColumnElement,
+    offset: ColumnElement,
 ) -> RankedPage:
     """The page [offset, offset + limit) of the customers the term finds that also meet
     ``where`` (the other filters), ranked: best rank first, then newest (created_date, id
     descending). Each tier gives the part of the page it holds, by its own plan."""
-    found = search_hits(term)
+    found = search_hits(term, dialect)
     if where:
         found = (
             select(found.c.id, found.c.score)
