@@ -191,9 +191,10 @@ def scored_ids(term: SearchTerm, dialect: str) -> Select:
         branches += more
     if not branches:
         return named if named is not None else _hits(c.id, literal(0), false())
-    every = union_all(*branches).subquery("search_ranges")
     if named is None:
-        return _best(every)
+        return _best(union_all(*branches).subquery("search_ranges"))
+    # Read twice below: computed once (and the statement, planned on every execution, short).
+    every = union_all(*branches).cte("search_ranges").prefix_with("MATERIALIZED")
     named = named.subquery("search_named")
     # The others' hits each with its name hit (a lookup by id), grouped; then the name hits
     # the others do not hold ((id IN …) IS NOT TRUE: a hashed set of the others' ids).
@@ -207,7 +208,7 @@ def scored_ids(term: SearchTerm, dialect: str) -> Select:
     return union_all(grouped, select(named.c.id, named.c.score).where(alone))
 
 
-def _best(ranges: Subquery) -> Select:
+def _best(ranges: Subquery | CTE) -> Select:
     """One row per customer of ``ranges``: its best score."""
     return select(ranges.c.id, func.max(ranges.c.score).label("score")).group_by(ranges.c.id)
 
