@@ -8,7 +8,9 @@ A term matches a customer by (any of):
   feature registers (``code_source``: the orders their numbers) that is, or starts with, the
   term in any case (``types.code_key``: both sides' ASCII letters in small);
 - its name: every word of the term starts a word of the first name, the last name or the
-  email's local part, folded (``customer_search_words``), in any order.
+  email's local part, folded (``customer_search_words``), in any order; the term and the
+  stored words alike split at spaces, commas, hyphens, apostrophes, dots, underscores and
+  plus signs (``people.keys.words``).
 
 Each is a range of a btree written ``key >= :p AND key < :p || U+10FFFF``: SQLite and
 PostgreSQL both read it off the index (the keys compare byte by byte, see types.search_key).
