@@ -5,7 +5,8 @@ state, nothing written on an anonymized one), in a few set-based statements per 
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Column, Row, any_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from backoffice.audit.context import AuditContext
@@ -43,6 +44,16 @@ def needs_change(target: dict[str, bool]) -> ColumnElement:
     """SQL: the customer would change (not anonymized, some consent not yet at target)."""
     differs = [CUSTOMERS.c[field] != value for field, value in target.items()]
     return CUSTOMERS.c.anonymized_at.is_(None) & or_(*differs)
+
+
+def any_of(column: Column, values: list) -> ColumnElement:
+    """SQL: ``column`` is one of ``values``. PostgreSQL: ``= ANY(array)``, the values one
+    parameter, so a batch's statement has one text whatever its size (compiled, converted
+    and planned once, not a parameter per value each time: measured, most of the client's
+    time in a batch of 2,000); SQLite: IN."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 def read_batch(
@@ -113,7 +124,7 @@ def _update(rows: list[Row], target: dict[str, bool]) -> list[tuple]:
         return sorted((row_id, version, *old[row_id]) for row_id, version in returned)
     locked = (
         select(CUSTOMERS.c.id, *(CUSTOMERS.c[f] for f in fields))
-        .where(CUSTOMERS.c.id.in_(ids), needs_change(target))
+        .where(any_of(CUSTOMERS.c.id, ids), needs_change(target))
         .order_by(CUSTOMERS.c.id)
         .with_for_update(key_share=True)  # FOR NO KEY UPDATE, in id order
         .cte("locked")
