@@ -13,13 +13,7 @@ from sqlalchemy import false, or_, select, union_all
 
 from backoffice.apitext import N_, Text
 from backoffice.consents.bulk import job_context
-from backoffice.customers.consents import (
-    Counts,
-    any_of,
-    check_target,
-    read_batch,
-    write_batch,
-)
+from backoffice.customers.consents import Counts, any_of, apply_batch, check_target
 from backoffice.customers.models import Customer
 from backoffice.emails import MAX_LENGTH as MAX_EMAIL
 from backoffice.emails import is_valid_email
@@ -159,10 +153,10 @@ def matching(lines: list[Line], channels: list[int]) -> list[Any]:
     return [Customer.id.in_(union_all(*parts)), *_channel_clause(channels)]
 
 
-def matched_lines(lines: list[Line], rows: list[Any]) -> int:
-    """How many of ``lines`` name one of ``rows`` (read with their email and phone keys)."""
-    emails = {row.email_key for row in rows} - {None}
-    phones = {row.phone_key for row in rows} - {None}
+def matched_lines(lines: list[Line], keys: list[tuple[str | None, str | None]]) -> int:
+    """How many of ``lines`` name one of the customers whose (email, phone) keys are ``keys``."""
+    emails = {email for email, _phone in keys} - {None}
+    phones = {phone for _email, phone in keys} - {None}
     return sum(1 for line in lines if line.email in emails or line.phone in phones)
 
 
@@ -200,9 +194,8 @@ def run_optout(job: Job, progress: Progress) -> dict[str, Any]:
         readable = [line for line in batch if line.email or line.phone]
         counts, matched = Counts(), 0
         if readable:
-            rows = read_batch(matching(readable, channels), target, extra=KEYS)
-            matched = matched_lines(readable, rows)
-            counts = write_batch(rows, target, context)
+            applied = apply_batch(matching(readable, channels), target, context, extra=KEYS)
+            counts, matched = applied.counts, matched_lines(readable, applied.extra)
         progress.commit(
             len(batch),
             batch[-1].number,
