@@ -173,3 +173,27 @@ def test_a_list_still_counting_cannot_be_applied(app, supervisor_client, channel
 
 def job_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Job))
+
+
+def test_each_event_records_the_consents_its_customer_had(app, users, channel):
+    """Several consents at once: each customer's event holds only those that changed, from
+    the values it had (on PostgreSQL the database picks them per row)."""
+    states = [(True, True), (True, False), (False, True), (False, False)]
+    customers = [make_customer(channel, email_allowed=e, sms_allowed=s) for e, s in states]
+    target = {"email_allowed": False, "sms_allowed": False}
+    job = jobs.create_job(
+        bulk.KIND, users["supervisor"], {"query": "", "target": target}, total=len(customers)
+    )
+    jobs.start(job, inline=True)
+    db.session.refresh(job)
+    assert job.result == {"changed": 3, "unchanged": 1, "anonymized": 0}
+    events = {e.object_id: e for e in job_events(job)}
+    assert {c.id: events[c.id].changes for c in customers[:3]} == {
+        customers[0].id: {"email_allowed": [True, False], "sms_allowed": [True, False]},
+        customers[1].id: {"email_allowed": [True, False]},
+        customers[2].id: {"sms_allowed": [True, False]},
+    }
+    assert customers[3].id not in events
+    assert {(e.action, e.object_version, e.actor_id) for e in events.values()} == {
+        ("consent", 2, users["supervisor"].id)
+    }

@@ -4,8 +4,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
+from sqlalchemy import Insert, case, insert, literal, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from backoffice import bulk
 from backoffice.audit.context import AuditContext
@@ -38,7 +39,7 @@ def record_event(
         object_id=object_id,
         object_version=object_version,
         action=action,
-        changes={f: [jsonable(old), jsonable(new)] for f, (old, new) in (changes or {}).items()},
+        changes=stored_changes(changes or {}),
         actor_id=context.actor_id,
         actor_label=context.actor_label,
         source=context.source,
@@ -47,6 +48,46 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def stored_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, list]:
+    """An event's changes as stored: {field: [old, new]} with JSON-safe values."""
+    return {f: [jsonable(old), jsonable(new)] for f, (old, new) in changes.items()}
+
+
+def insert_events_from(
+    context: AuditContext,
+    object_type: str,
+    object_id: ColumnElement,
+    object_version: ColumnElement,
+    kinds: list[tuple[ColumnElement, str, dict[str, tuple[Any, Any]]]],
+) -> Insert:
+    """INSERT … SELECT one event per row that ``object_id`` reads (in its order), for a
+    statement that changes rows and records their events at once: on PostgreSQL the rows a
+    data-modifying CTE returns, so no event travels to the database and back. ``kinds``
+    holds (condition on the row, action, changes): a row's event is that of the first
+    condition it meets (none: the NOT NULL of ``action`` refuses the statement)."""
+    table = AuditEvent.__table__
+    # Each value a bound parameter, as record_events would write it.
+    action = case(*((when, literal(name, table.c.action.type)) for when, name, _ in kinds))
+    changes = case(
+        *((when, literal(stored_changes(c), table.c.changes.type)) for when, _, c in kinds)
+    )
+    values = {
+        "object_type": literal(object_type, table.c.object_type.type),
+        "object_id": object_id,
+        "object_version": object_version,
+        "action": action,
+        "changes": changes,
+        "actor_id": literal(context.actor_id, table.c.actor_id.type),
+        "actor_label": literal(context.actor_label, table.c.actor_label.type),
+        "source": literal(context.source, table.c.source.type),
+        "request_id": literal(context.request_id, table.c.request_id.type),
+        "ip": literal(context.ip, table.c.ip.type),
+        "created_at": literal(utcnow(), table.c.created_at.type),
+    }
+    rows = select(*values.values()).order_by(object_id)
+    return insert(table).from_select(list(values), rows)
 
 
 def erase_values(session: Session, *, object_type: str, object_id: int, fields: set[str]) -> int:

@@ -9,14 +9,15 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import false, select, union_all
+from sqlalchemy import false, or_, select, union_all
 
 from backoffice.apitext import N_, Text
 from backoffice.consents.bulk import job_context
-from backoffice.customers.consents import Counts, check_target, read_batch, write_batch
+from backoffice.customers.consents import Counts, any_of, apply_batch, check_target
 from backoffice.customers.models import Customer
 from backoffice.emails import MAX_LENGTH as MAX_EMAIL
 from backoffice.emails import is_valid_email
+from backoffice.extensions import db
 from backoffice.jobs.models import Job
 from backoffice.jobs.runner import JobError, Progress, kind
 from backoffice.people.keys import email_key, phone_key
@@ -137,20 +138,25 @@ def _channel_clause(channels: list[int]) -> list[Any]:
 
 def matching(lines: list[Line], channels: list[int]) -> list[Any]:
     """SQL: the customers any of ``lines`` names, in ``channels`` (none: all)."""
-    emails = {line.email for line in lines if line.email}
-    phones = {line.phone for line in lines if line.phone}
-    found = [select(Customer.id).where(Customer.email_key.in_(emails))] if emails else []
-    found += [select(Customer.id).where(Customer.phone_key.in_(phones))] if phones else []
-    if not found:
+    emails = sorted({line.email for line in lines if line.email})
+    phones = sorted({line.phone for line in lines if line.phone})
+    if not (emails or phones):
         return [false()]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One array each (any_of), and the two index scans ORed into one bitmap heap scan
+        # that reads the rows in page order (no second lookup by id).
+        found = or_(any_of(Customer.email_key, emails), any_of(Customer.phone_key, phones))
+        return [found, *_channel_clause(channels)]
+    parts = [select(Customer.id).where(Customer.email_key.in_(emails))] if emails else []
+    parts += [select(Customer.id).where(Customer.phone_key.in_(phones))] if phones else []
     # A union of two index lookups: SQLite plans "email_key IN … OR phone_key IN …" as a scan.
-    return [Customer.id.in_(union_all(*found)), *_channel_clause(channels)]
+    return [Customer.id.in_(union_all(*parts)), *_channel_clause(channels)]
 
 
-def matched_lines(lines: list[Line], rows: list[Any]) -> int:
-    """How many of ``lines`` name one of ``rows`` (read with their email and phone keys)."""
-    emails = {row.email_key for row in rows} - {None}
-    phones = {row.phone_key for row in rows} - {None}
+def matched_lines(lines: list[Line], keys: list[tuple[str | None, str | None]]) -> int:
+    """How many of ``lines`` name one of the customers whose (email, phone) keys are ``keys``."""
+    emails = {email for email, _phone in keys} - {None}
+    phones = {phone for _email, phone in keys} - {None}
     return sum(1 for line in lines if line.email in emails or line.phone in phones)
 
 
@@ -188,9 +194,8 @@ def run_optout(job: Job, progress: Progress) -> dict[str, Any]:
         readable = [line for line in batch if line.email or line.phone]
         counts, matched = Counts(), 0
         if readable:
-            rows = read_batch(matching(readable, channels), target, extra=KEYS)
-            matched = matched_lines(readable, rows)
-            counts = write_batch(rows, target, context)
+            applied = apply_batch(matching(readable, channels), target, context, extra=KEYS)
+            counts, matched = applied.counts, matched_lines(readable, applied.extra)
         progress.commit(
             len(batch),
             batch[-1].number,

@@ -73,7 +73,9 @@ def preview(
         customers.update(row.id for row in rows)
         changing.update(row.id for row in rows if row.change)
         anonymized.update(row.id for row in rows if row.anonymized)
-        found.matched_lines += matched_lines(batch, rows)
+        found.matched_lines += matched_lines(
+            batch, [(row.email_key, row.phone_key) for row in rows]
+        )
         if on_batch:
             on_batch(len(batch))
     found.unmatched_lines = len(readable) - found.matched_lines
