@@ -21,6 +21,7 @@ from backoffice.customers.listread import (
     page_params,
     page_statement,
 )
+from backoffice.customers.related import RELATED
 from backoffice.database import reset_write_intent, set_write_intent
 from backoffice.extensions import db
 from backoffice.types import Money, UTCDateTime
@@ -83,6 +84,7 @@ def _cases(customer, tokens) -> list[tuple[object, dict]]:
         (TOKEN_USER, {"token_hash": hash_token(tokens["agent"])}),
         (SESSION_USER, {"user_id": db.session.scalar(select(func.min(USERS.c.id)))}),
         (page_statement(customer_filters(MultiDict())), page_params(1, 25)),
+        (RELATED, {"pk": customer.id, "limit": 10, "offset": 0}),
         (page_statement(filters), page_params(1, 10)),
         (page_statement(filters), page_params(3, 10)),  # past the end: one row of NULLs
         (
