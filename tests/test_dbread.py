@@ -24,6 +24,8 @@ from backoffice.customers.listread import (
 from backoffice.customers.related import RELATED
 from backoffice.database import reset_write_intent, set_write_intent
 from backoffice.extensions import db
+from backoffice.orders.models import Order
+from backoffice.orders.queries import CUSTOMER_ORDERS_WITH_TOTALS
 from backoffice.types import Money, UTCDateTime
 from tests.builders import make_customer
 
@@ -41,6 +43,10 @@ def customer(channel):
         extra_field={"nested": {"deep": "ü"}},
         date_of_birth=date(1990, 2, 3),
         date_joined=datetime(2019, 3, 1, 10, 0, 0, 500, tzinfo=UTC),
+    )
+    db.session.flush()
+    db.session.add(
+        Order(channel_id=channel.id, number="D-1", customer_id=found.id, amount=Decimal("9.9"))
     )
     db.session.commit()
     return Record(found.id, found.channel_id)
@@ -85,6 +91,7 @@ def _cases(customer, tokens) -> list[tuple[object, dict]]:
         (SESSION_USER, {"user_id": db.session.scalar(select(func.min(USERS.c.id)))}),
         (page_statement(customer_filters(MultiDict())), page_params(1, 25)),
         (RELATED, {"pk": customer.id, "limit": 10, "offset": 0}),
+        (CUSTOMER_ORDERS_WITH_TOTALS, {"customer_id": customer.id, "limit": 10, "offset": 0}),
         (page_statement(filters), page_params(1, 10)),
         (page_statement(filters), page_params(3, 10)),  # past the end: one row of NULLs
         (
