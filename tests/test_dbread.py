@@ -21,6 +21,7 @@ from backoffice.customers.listread import (
     page_params,
     page_statement,
 )
+from backoffice.customers.reads import CUSTOMER_HISTORY
 from backoffice.customers.related import RELATED
 from backoffice.database import reset_write_intent, set_write_intent
 from backoffice.extensions import db
@@ -92,6 +93,7 @@ def _cases(customer, tokens) -> list[tuple[object, dict]]:
         (page_statement(customer_filters(MultiDict())), page_params(1, 25)),
         (RELATED, {"pk": customer.id, "limit": 10, "offset": 0}),
         (CUSTOMER_ORDERS_WITH_TOTALS, {"customer_id": customer.id, "limit": 10, "offset": 0}),
+        (CUSTOMER_HISTORY, {"customer_id": customer.id}),
         (page_statement(filters), page_params(1, 10)),
         (page_statement(filters), page_params(3, 10)),  # past the end: one row of NULLs
         (
