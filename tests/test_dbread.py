@@ -27,6 +27,7 @@ from backoffice.database import reset_write_intent, set_write_intent
 from backoffice.extensions import db
 from backoffice.orders.models import Order
 from backoffice.orders.queries import CUSTOMER_ORDERS_WITH_TOTALS
+from backoffice.savedviews.service import CHANNELS_AND_VIEWS
 from backoffice.types import Money, UTCDateTime
 from tests.builders import make_customer
 
@@ -94,6 +95,7 @@ def _cases(customer, tokens) -> list[tuple[object, dict]]:
         (RELATED, {"pk": customer.id, "limit": 10, "offset": 0}),
         (CUSTOMER_ORDERS_WITH_TOTALS, {"customer_id": customer.id, "limit": 10, "offset": 0}),
         (CUSTOMER_HISTORY, {"customer_id": customer.id}),
+        (CHANNELS_AND_VIEWS, {"user_id": db.session.scalar(select(func.min(USERS.c.id)))}),
         (page_statement(filters), page_params(1, 10)),
         (page_statement(filters), page_params(3, 10)),  # past the end: one row of NULLs
         (
