@@ -9,16 +9,16 @@ from backoffice.config import ROOT
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(
+    from backoffice import cli, errors, web
+    from backoffice import config as settings
+    from backoffice.api.framework import init_api_views
+
+    app = web.Backoffice(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
-    from backoffice import cli, errors, web
-    from backoffice import config as settings
-    from backoffice.api.framework import init_api_views
-
     settings.configure(app, config)
     web.init_extensions(app)
     web.register_blueprints(app)

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice import dbread
 from backoffice.auth.models import hash_token
-from backoffice.auth.service import TOKEN_USER
+from backoffice.auth.service import SESSION_USER, TOKEN_USER, USERS, staff_for_session
 from backoffice.customers.listread import (
     CUSTOMERS,
     ONE_CUSTOMER,
@@ -21,8 +21,13 @@ from backoffice.customers.listread import (
     page_params,
     page_statement,
 )
+from backoffice.customers.reads import CUSTOMER_HISTORY
+from backoffice.customers.related import RELATED
 from backoffice.database import reset_write_intent, set_write_intent
 from backoffice.extensions import db
+from backoffice.orders.models import Order
+from backoffice.orders.queries import CUSTOMER_ORDERS_WITH_TOTALS
+from backoffice.savedviews.service import CHANNELS_AND_VIEWS
 from backoffice.types import Money, UTCDateTime
 from tests.builders import make_customer
 
@@ -40,6 +45,10 @@ def customer(channel):
         extra_field={"nested": {"deep": "ü"}},
         date_of_birth=date(1990, 2, 3),
         date_joined=datetime(2019, 3, 1, 10, 0, 0, 500, tzinfo=UTC),
+    )
+    db.session.flush()
+    db.session.add(
+        Order(channel_id=channel.id, number="D-1", customer_id=found.id, amount=Decimal("9.9"))
     )
     db.session.commit()
     return Record(found.id, found.channel_id)
@@ -81,7 +90,12 @@ def _cases(customer, tokens) -> list[tuple[object, dict]]:
         (ONE_CUSTOMER_OF_CHANNEL, {"pk": customer.id, "channel_id": customer.channel_id}),
         (ONE_CUSTOMER, {"pk": 0}),
         (TOKEN_USER, {"token_hash": hash_token(tokens["agent"])}),
+        (SESSION_USER, {"user_id": db.session.scalar(select(func.min(USERS.c.id)))}),
         (page_statement(customer_filters(MultiDict())), page_params(1, 25)),
+        (RELATED, {"pk": customer.id, "limit": 10, "offset": 0}),
+        (CUSTOMER_ORDERS_WITH_TOTALS, {"customer_id": customer.id, "limit": 10, "offset": 0}),
+        (CUSTOMER_HISTORY, {"customer_id": customer.id}),
+        (CHANNELS_AND_VIEWS, {"user_id": db.session.scalar(select(func.min(USERS.c.id)))}),
         (page_statement(filters), page_params(1, 10)),
         (page_statement(filters), page_params(3, 10)),  # past the end: one row of NULLs
         (
@@ -165,3 +179,14 @@ def test_api_reads_run_without_sqlalchemys_execution_machinery(app, api, custome
             lambda p=path, s=sent: s.extend(_statements(lambda: api.get(p).status_code))
         )
         assert (contexts, len(sent)) == (0, statements), (path, sent)
+
+
+def test_a_pages_signed_in_user_is_read_without_sqlalchemys_execution_machinery(app, users):
+    """Every page loads its user from the session (Flask-Login's user loader): one statement
+    on the DBAPI cursor; an ended session (another nonce) finds no one."""
+    user = users["agent"]
+    user_id, nonce, email = user.id, user.session_nonce, user.email
+    found: list = []
+    contexts = _execution_contexts(lambda: found.append(staff_for_session(user_id, nonce)))
+    assert (contexts, found[0].email, found[0].role) == (0, email, "agent")
+    assert staff_for_session(user_id, "an-ended-session") is None

@@ -17,6 +17,7 @@ NOT_AN_API_VIEW = {"api.docs"}
 # which a signed-in browser may also read.
 PUBLIC_ENDPOINTS = {"api.login", "api.docs"}
 SESSION_OR_TOKEN_ENDPOINTS = {"api.schema"}
+VARY = ("Accept", "Authorization")
 
 
 class LookupConverter(BaseConverter):
@@ -94,7 +95,11 @@ def add_view_headers(response):
     allow = _allow(request.url_rule.rule) if request.url_rule else _allowed(request.path)
     if allow:
         response.headers["Allow"] = allow
-    response.vary.update(("Accept", "Authorization"))
+    if "Vary" in response.headers:
+        response.vary.update(VARY)
+    else:
+        # The same header, without parsing and rebuilding one through ``response.vary``.
+        response.headers["Vary"] = ", ".join(VARY)
     return response
 
 

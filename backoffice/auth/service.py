@@ -166,10 +166,11 @@ TOUCH = (
 
 def staff_for_session(user_id: int, nonce: str) -> Staff | None:
     """The active user of a browser session, or None once the session was ended."""
-    found = db.session.execute(SESSION_USER, {"user_id": user_id}).one_or_none()
-    if found is None or found.session_nonce != nonce:
+    found = read_one_or_none(SESSION_USER, {"user_id": user_id})
+    if found is None:
         return None
-    return Staff(*found)
+    staff = Staff(*found)
+    return staff if staff.session_nonce == nonce else None
 
 
 def user_for_token(key: str) -> Staff | None:

@@ -12,9 +12,9 @@ from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 from backoffice.apitext import shown
-from backoffice.audit.models import AuditEvent
 from backoffice.customers.declaration import CONSENT_FIELDS, LABELS
 from backoffice.customers.declaration import label as field_label
+from backoffice.customers.reads import EventRow
 from backoffice.i18n import worded
 from backoffice.listlinks import row_urls
 
@@ -61,10 +61,10 @@ class ConsentRow(NamedTuple):
     name: str
     label: Any
     allowed: bool
-    changed: AuditEvent | None  # the newest event that changed it, if any
+    changed: EventRow | None  # the newest event that changed it, if any
 
 
-def consent_rows(customer: Any, history: list[AuditEvent]) -> list[ConsentRow]:
+def consent_rows(customer: Any, history: list[EventRow]) -> list[ConsentRow]:
     """The customer page's consents: each with its label, value and newest change
     (``history`` is newest first), shaped once for the card."""
     return [

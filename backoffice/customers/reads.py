@@ -1,5 +1,6 @@
 """Reading customers besides the list: history, search, channels, recent. No writes."""
 
+from collections import namedtuple
 from typing import NamedTuple
 
 from sqlalchemy import Row, Select, bindparam, literal, select
@@ -8,19 +9,23 @@ from backoffice.audit.models import AuditEvent
 from backoffice.channels.models import Channel
 from backoffice.customers.models import Customer
 from backoffice.customers.search import EXACT, matches, parse_term, rank
+from backoffice.dbread import read
 from backoffice.extensions import db
 
-# Built once, run with parameters.
+# Built once, of table columns, run with parameters on the DBAPI cursor.
+EVENTS = AuditEvent.__table__
 CUSTOMER_HISTORY = (
-    select(AuditEvent)
-    .where(AuditEvent.object_type == "customer", AuditEvent.object_id == bindparam("customer_id"))
-    .order_by(AuditEvent.id.desc())
+    select(*EVENTS.c)
+    .where(EVENTS.c.object_type == "customer", EVENTS.c.object_id == bindparam("customer_id"))
+    .order_by(EVENTS.c.id.desc())
 )
+# An event as the page shows it: AuditEvent's columns, by name, read only.
+EventRow = namedtuple("EventRow", CUSTOMER_HISTORY.selected_columns.keys())
 
 
-def customer_history(customer: Customer) -> list[AuditEvent]:
+def customer_history(customer: Customer) -> list[EventRow]:
     """Every audit event of the customer, newest first."""
-    return list(db.session.scalars(CUSTOMER_HISTORY, {"customer_id": customer.id}))
+    return [EventRow._make(row) for row in read(CUSTOMER_HISTORY, {"customer_id": customer.id})]
 
 
 class SearchHit(NamedTuple):

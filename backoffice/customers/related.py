@@ -14,7 +14,7 @@ from sqlalchemy import Integer, and_, bindparam, func, or_, select
 from backoffice.channels.models import Channel
 from backoffice.customers.listread import CustomerRow, channel_columns, customer_row_of
 from backoffice.customers.models import Customer
-from backoffice.extensions import db
+from backoffice.dbread import read_mappings
 from backoffice.pagination import InvalidPage, Page, page_offset
 
 CUSTOMERS = Customer.__table__
@@ -83,6 +83,5 @@ def related_records(pk: int, number: int, limit: int) -> Page | None:
     return Page(items=items, count=count, number=number, limit=limit)
 
 
-def _rows(pk: int, limit: int, offset: int) -> list[Any]:
-    params = {"pk": pk, "limit": limit, "offset": offset}
-    return db.session.execute(RELATED, params).mappings().all()
+def _rows(pk: int, limit: int, offset: int) -> list[dict[str, Any]]:
+    return read_mappings(RELATED, {"pk": pk, "limit": limit, "offset": offset})

@@ -1,5 +1,6 @@
 """Reading orders: filtered pages, a customer's orders and order totals. No writes here."""
 
+from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from backoffice.audit.models import AuditEvent
 from backoffice.channels.models import Channel
 from backoffice.customers.models import Customer
+from backoffice.dbread import read
 from backoffice.extensions import db
 from backoffice.orders.filters import OrderFilterSet
 from backoffice.orders.models import Order
@@ -53,6 +55,8 @@ CUSTOMER_ORDERS_WITH_TOTALS = (
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
+# Its rows, by column name, as read on the DBAPI cursor.
+OrderRow = namedtuple("OrderRow", CUSTOMER_ORDERS_WITH_TOTALS.selected_columns.keys())
 
 
 def orders_info(customer_ids: list[int]) -> dict[int, OrdersInfo]:
@@ -75,7 +79,7 @@ def customer_orders_with_totals(
         info = orders_info([customer_id])[customer_id]
         return info, customer_orders_rows(customer_id, number, limit, info.total_order_count)
     params = {"customer_id": customer_id, "limit": limit, "offset": page_offset(number, limit)}
-    rows = db.session.execute(CUSTOMER_ORDERS_WITH_TOTALS, params).all()
+    rows = _order_rows(params)
     if not rows:  # no orders at all, or a page past the last
         if number > 1:
             raise InvalidPage(str(number))
@@ -98,8 +102,12 @@ def customer_orders_rows(customer_id: int, number: int, limit: int, count: int) 
         raise InvalidPage(str(number))
     params = {"customer_id": customer_id, "limit": limit}
     params["offset"] = page_offset(page.number, limit)
-    page.items = db.session.execute(CUSTOMER_ORDERS_WITH_TOTALS, params).all()
+    page.items = _order_rows(params)
     return page
+
+
+def _order_rows(params: dict[str, int]) -> list[OrderRow]:
+    return [OrderRow._make(row) for row in read(CUSTOMER_ORDERS_WITH_TOTALS, params)]
 
 
 def order_filters(args: MultiDict) -> OrderFilterSet:

@@ -1,10 +1,11 @@
 """Saved views: who sees which, and every write (create, rename, update, delete) audited."""
 
+from collections import namedtuple
 from urllib.parse import parse_qsl, urlencode
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, bindparam, literal_column, null, or_, select, type_coerce, union_all
+from sqlalchemy import bindparam, literal_column, null, or_, select, type_coerce, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from backoffice.audit.context import AuditContext
 from backoffice.audit.service import record_event
 from backoffice.auth.models import User
 from backoffice.channels.models import Channel
+from backoffice.dbread import read
 from backoffice.extensions import db
 from backoffice.savedviews.models import SavedView
 
@@ -91,15 +93,18 @@ def _channels_and_views():
 # The list page's two small reads in one statement (built once): every channel and the views
 # a user may open (as views_for), rows told apart by ``kind``.
 CHANNELS_AND_VIEWS = _channels_and_views()
+# Its rows, by column name, as read on the DBAPI cursor.
+ChannelOrView = namedtuple("ChannelOrView", CHANNELS_AND_VIEWS.selected_columns.keys())
 
 
-def channels_and_views(user: User) -> tuple[list[Row], list[Row]]:
+def channels_and_views(user: User) -> tuple[list[ChannelOrView], list[ChannelOrView]]:
     """Every channel (``id``, ``name``) by name, and the views ``user`` may open by name
     (``id``, ``name``, ``query``, ``shared``, ``owner_id``, ``owner_email``): the list page
     reads both, in one statement."""
-    found: tuple[list[Row], list[Row]] = ([], [])
-    for row in db.session.execute(CHANNELS_AND_VIEWS, {"user_id": user.id}):
-        found[row.kind].append(row)
+    found: tuple[list[ChannelOrView], list[ChannelOrView]] = ([], [])
+    for row in read(CHANNELS_AND_VIEWS, {"user_id": user.id}):
+        found_row = ChannelOrView._make(row)
+        found[found_row.kind].append(found_row)
     return found
 
 
