@@ -60,3 +60,16 @@ def test_the_same_seed_gives_the_same_data_and_a_rerun_adds_nothing(app):
 
 def _all(model):
     return db.session.scalars(select(model)).all()
+
+
+def test_the_demo_holds_one_person_on_three_marketplaces_found_however_typed(api):
+    seed_demo(10, today=TODAY)
+    seed_demo(10, today=TODAY)  # a re-run adds no second Murat
+    codes = {"TY-900001", "HB-900002", "WEB-900003"}
+    for term in ("murat yilmaz", "Murat Yilmaz", "0534 414 91 06", "+905344149106", "5344149106"):
+        found = api.get("/api/v1/customers/", query_string={"search": term}).get_json()
+        assert {c["channel_code"] for c in found["results"]} >= codes, term
+        assert sum(c["channel_code"] in codes for c in found["results"]) == 3, term
+    murat = next(c for c in _all(Customer) if c.channel_code == "TY-900001")
+    related = api.get(f"/api/v1/customers/{murat.id}/related/").get_json()
+    assert {c["channel_code"] for c in related["results"]} == {"HB-900002", "WEB-900003"}

@@ -88,8 +88,42 @@ def seed_demo(customers: int = 200, seed: int = 20241127, today: date | None = N
             report.anonymized += 1
         if n % 25 == 0:
             db.session.commit()
+    if customers:
+        report.customers_created += _ensure_known_person(channels, service, context, calendar)
     db.session.commit()
     return report
+
+
+# One person who bought on three marketplaces, each channel spelling them its own way: the
+# search examples staff try first (`murat yilmaz`, `0534 414 91 06`, `+905344149106`), the
+# customer page's "same person in other channels" and a privacy request across channels.
+KNOWN_PERSON = (
+    ("TY", "TY-900001", "murat.yilmaz@example.com", "0534 414 91 06"),
+    ("HB", "HB-900002", "Murat.Yilmaz@Example.com", "+90 534 414 91 06"),
+    ("WEB", "WEB-900003", "murat.yilmaz@example.com", "05344149106"),
+)
+
+
+def _ensure_known_person(channels, service, context, calendar: Calendar) -> int:
+    rng = random.Random(900001)  # its own draws: the other customers' stay as they were
+    by_prefix = {prefix: channels[i] for i, (_name, _type, prefix) in enumerate(CHANNELS)}
+    created = 0
+    for n, (prefix, code, email, phone) in enumerate(KNOWN_PERSON):
+        channel = by_prefix[prefix]
+        created_at = calendar.moment(rng)
+        exists = db.session.scalars(
+            select(Customer.id).where(
+                Customer.channel_id == channel.id, Customer.channel_code == code
+            )
+        ).first()
+        if exists:
+            continue
+        person = {"first_name": "Murat", "last_name": "Yılmaz", "email": email}
+        person |= {"phone_number": phone, "email_allowed": n != 1, "sms_allowed": True}
+        customer = service.create_customer(channel, code, context, **person)
+        _backdate(customer, created_at)
+        created += 1
+    return created
 
 
 def _ensure_users() -> list[tuple[str, str, str]]:
