@@ -87,6 +87,8 @@ def main() -> None:
     print(f"{dialect}: {values['customers']:,} customers; {args.requests} requests a case after "
           f"{args.warmup} warm-up; medians in ms; load average {load[0]:.1f} {load[1]:.1f} "
           f"{load[2]:.1f}")  # fmt: skip
+    print(f"a request that sends no SQL (the API without a token, 401): {_floor(app, args):.2f} "
+          f"ms, the least any case below can take however fast its SQL")  # fmt: skip
     print(f"{'case':32} {'term':24} {'found':>6} {'API':>7} {'raw':>7} {'ratio':>5} {'HTML':>7} "
           f"{'raw':>7} {'ratio':>5} {'lookup':>6} {'stmts':>5}  goal")  # fmt: skip
     only = args.only.lower()
@@ -128,6 +130,17 @@ def main() -> None:
             print(f"\n== {name} ({terms[name]}){'  SCANS ' + ' '.join(scans) if scans else ''}")
             print(plan)
     print(f"\n{dialect}: {len(plans)} search statements explained, {scanning} scanning a table")
+
+
+def _floor(app, args) -> float:
+    """Median ms of a request that runs no statement: the framework's share of any case."""
+    client, times = app.test_client(), []
+    for n in range(args.warmup + args.requests):
+        started = time.perf_counter()
+        assert client.get("/api/v1/customers/").status_code == 401
+        if n >= args.warmup:
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
 def _record(engine, client, url: str, headers: dict):
