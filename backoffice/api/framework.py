@@ -17,6 +17,10 @@ NOT_AN_API_VIEW = {"api.docs"}
 # which a signed-in browser may also read.
 PUBLIC_ENDPOINTS = {"api.login", "api.docs"}
 SESSION_OR_TOKEN_ENDPOINTS = {"api.schema"}
+# The only answers under /api/ that depend on the browser session; every other one is
+# authenticated by its token alone (or refused for want of one), as DRF's TokenAuthentication
+# does: no session is saved for it and it carries no ``Vary: Cookie``.
+SESSION_ENDPOINTS = NOT_AN_API_VIEW | SESSION_OR_TOKEN_ENDPOINTS
 VARY = ("Accept", "Authorization")
 
 
@@ -86,6 +90,16 @@ def before_api_view():
     return None
 
 
+def ignores_browser_session() -> bool:
+    """Whether this request's answer is one of the API's that never depend on the session."""
+    if not request.path.startswith("/api/"):
+        return False
+    endpoint = request.endpoint
+    if isinstance(request.routing_exception, MethodNotAllowed):
+        endpoint = _endpoint(request.routing_exception)
+    return endpoint not in SESSION_ENDPOINTS
+
+
 def add_view_headers(response):
     """``Allow``: the methods of the path; ``Vary: Accept, Authorization``."""
     if not request.path.startswith("/api/") or request.endpoint in NOT_AN_API_VIEW:
@@ -123,3 +137,4 @@ def init_api_views(app: Flask) -> None:
     """After the app's own request hooks (the request id, the NUL check come first)."""
     app.before_request(before_api_view)
     app.after_request(add_view_headers)
+    app.session_interface.exempt(ignores_browser_session)
