@@ -13,7 +13,7 @@ API's, which a token authenticates (Django saves and varies only when a view rea
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Request, current_app
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 
@@ -40,6 +40,13 @@ class SessionInterface(SecureCookieSessionInterface):
         if self._serializer is None or self._serializer[0] != keys:
             self._serializer = (keys, super().get_signing_serializer(app))
         return self._serializer[1]
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        # No Cookie header (an integration's token request): the empty session Flask would
+        # open, without parsing the request's cookies first.
+        if "HTTP_COOKIE" not in request.environ and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
 
     def is_null_session(self, obj: object) -> bool:
         if super().is_null_session(obj):
