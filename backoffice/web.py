@@ -3,6 +3,7 @@
 import os
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import Flask, abort, g, request
@@ -11,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from backoffice import i18n
+from backoffice.auth.throttle import THROTTLED
 from backoffice.config import ROOT
 from backoffice.database import configure_engines, reset_write_intent, set_write_intent
 from backoffice.extensions import cache, csrf, db, limiter, login_manager, migrate
@@ -76,12 +78,33 @@ def init_extensions(app: Flask) -> None:
 def _check_limits_in_views_only(app: Flask) -> None:
     """Drop Flask-Limiter's check before every request when no default or application limit
     is set: it only finds that most routes have no limit. The throttled views (sign-in) check
-    their limits themselves when they run (the decorator's own check)."""
+    their limits themselves when they run (the decorator's own check).
+
+    Its after-request hook (a failed attempt's deduction, the limit headers) and teardown
+    (the request's limiter state) then have work only in a request a throttled view ran in
+    (``throttle.throttled`` marks it): the others skip them."""
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         return
     hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:  # not there with RATELIMIT_ENABLED=False
-        hooks.remove(limiter._check_request_limit)
+    if limiter._check_request_limit not in hooks:  # not there with RATELIMIT_ENABLED=False
+        return
+    hooks.remove(limiter._check_request_limit)
+    for funcs in (app.after_request_funcs, app.teardown_request_funcs):
+        funcs[None] = [_when_throttled(f) if _limiters(f) else f for f in funcs.get(None, [])]
+
+
+def _limiters(hook: Callable) -> bool:
+    """Flask-Limiter's after-request hook (a partial of its method) or teardown (a bound one)."""
+    if isinstance(hook, partial):
+        return hook.args[:1] == (limiter,)
+    return getattr(hook, "__self__", None) is limiter
+
+
+def _when_throttled(hook: Callable) -> Callable:
+    def limiter_hook(value: Any) -> Any:
+        return hook(value) if g.get(THROTTLED) else value
+
+    return limiter_hook
 
 
 class DatabaseIdConverter(IntegerConverter):
