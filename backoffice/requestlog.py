@@ -34,21 +34,23 @@ def init_request_log(app: Flask) -> None:
 
     @app.after_request
     def _log_request(response):
-        started = g.get("request_started")
-        if started is None or request.endpoint == "static":
+        # Each read through a proxy costs ~20 plain ones: the objects are taken once.
+        req, state = request._get_current_object(), g._get_current_object()
+        started = state.get("request_started")
+        if started is None or req.endpoint == "static":
             return response
         user = request_actor()
         log.info(
             json.dumps(
                 {
                     "event": "request",
-                    "method": request.method,
-                    "path": request.path,
-                    "query_keys": sorted(set(request.args.keys())),
+                    "method": req.method,
+                    "path": req.path,
+                    "query_keys": sorted(set(req.args.keys())),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "user_id": user.id if user else None,
-                    "request_id": g.get("request_id"),
+                    "request_id": state.get("request_id"),
                 }
             )
         )

@@ -109,6 +109,15 @@ def test_login_is_throttled_after_repeated_failures(anonymous_api, users):
     assert re.fullmatch(r"Request was throttled\. Expected available in \d+ seconds\.", detail)
 
 
+def test_sign_in_answers_state_their_limit_and_other_answers_do_not(anonymous_api, api, users):
+    body = {"username": "agent@test.example", "password": "wrong-password"}
+    failed = anonymous_api.post("/api/v1/auth/login/", json=body)
+    assert failed.status_code == 400
+    assert failed.headers["X-RateLimit-Remaining"].isdigit()
+    read = api.get("/api/v1/customers/")
+    assert "X-RateLimit-Limit" not in read.headers and "X-RateLimit-Remaining" not in read.headers
+
+
 def test_channels(api, admin_api, channel):
     listed = api.get("/api/v1/channels/").get_json()
     assert listed["count"] == 1 and listed["results"][0]["name"] == "Test Market"

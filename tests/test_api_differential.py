@@ -30,7 +30,6 @@ from tests.drf_corpus import corpus
 IGNORED_VARY = {
     "Authorization": "the answer depends on the token: a shared cache must not mix users' "
     "answers (DRF leaves it to Cache-Control; ours also says no-store)",
-    "Cookie": "Flask-Login reads the session after every request, which makes Flask add it",
 }
 
 # Case ids (regular expressions, matched whole) where this API answers otherwise, why, and on

@@ -84,3 +84,24 @@ def test_every_answer_says_what_the_path_allows(api, anonymous_api, channel, pat
         response = client.get(path)
         assert response.headers["Allow"] == allow, response.status_code
         assert response.headers["Vary"].startswith("Accept, Authorization")
+
+
+def test_token_answers_leave_the_browser_session_alone(agent_client, tokens, channel):
+    """As DRF's TokenAuthentication: the browser session plays no part in an API answer, so
+    none is saved and none says ``Vary: Cookie`` (for a signed-in browser calling with a token,
+    or with none, too); the pages and the schema, which a session may read, still vary by it."""
+    token = {"Authorization": f"Token {tokens['agent']}"}
+    detail = f"{LIST}{make_customer(channel).id}/"
+    for method, path, headers, status in (
+        ("GET", detail, token, 200),
+        ("GET", LIST, {}, 401),
+        ("DELETE", detail, token, 405),
+    ):
+        response = agent_client.open(path, method=method, headers=headers)
+        assert response.status_code == status
+        assert response.headers["Vary"] == "Accept, Authorization", (method, path)
+        assert not response.headers.getlist("Set-Cookie"), (method, path)
+    for path in ("/customers/", "/api/v1/schema/"):
+        response = agent_client.get(path)
+        assert response.status_code == 200
+        assert "Cookie" in response.headers["Vary"], path

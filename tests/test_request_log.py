@@ -45,6 +45,17 @@ def test_each_request_is_one_json_line(request_log, api, channel, users):
     assert response.headers["X-Request-ID"] == "req-42"
 
 
+def test_an_api_answer_is_logged_with_its_tokens_user_never_the_browsers(
+    agent_client, tokens, users, request_log
+):
+    token = {"Authorization": f"Token {tokens['supervisor']}"}
+    assert agent_client.get("/api/v1/customers/", headers=token).status_code == 200
+    assert agent_client.get("/api/v1/customers/").status_code == 401
+    assert agent_client.get("/customers/").status_code == 200
+    logged = [json.loads(line)["user_id"] for line in request_log]
+    assert logged == [users["supervisor"].id, None, users["agent"].id]
+
+
 def test_no_personal_data_reaches_the_log(request_log, api, client, channel, tokens):
     secret_email, phone, name = "very.private@example.com", "05551112233", "Zebulon"
     body = {"email": secret_email, "channel": channel.id, "channel_code": "c-1",

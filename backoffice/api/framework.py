@@ -1,6 +1,6 @@
 """What DRF's APIView and router do around every handler: negotiation, check order, headers."""
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, current_app, request
 from werkzeug.exceptions import MethodNotAllowed, SecurityError
 from werkzeug.routing import BaseConverter
 
@@ -17,6 +17,10 @@ NOT_AN_API_VIEW = {"api.docs"}
 # which a signed-in browser may also read.
 PUBLIC_ENDPOINTS = {"api.login", "api.docs"}
 SESSION_OR_TOKEN_ENDPOINTS = {"api.schema"}
+# The only answers under /api/ that depend on the browser session; every other one is
+# authenticated by its token alone (or refused for want of one), as DRF's TokenAuthentication
+# does: no session is saved for it and it carries no ``Vary: Cookie``.
+SESSION_ENDPOINTS = NOT_AN_API_VIEW | SESSION_OR_TOKEN_ENDPOINTS
 VARY = ("Accept", "Authorization")
 
 
@@ -49,6 +53,12 @@ def accepts_json(header: str) -> bool:
     return False
 
 
+def _request() -> Request:
+    """The request itself: each attribute read through the ``request`` proxy costs ~20 plain
+    ones, and the hooks below read several."""
+    return request._get_current_object()
+
+
 def _endpoint(routing_error: MethodNotAllowed) -> str | None:
     """The endpoint the path would reach with an allowed method."""
     adapter = current_app.create_url_adapter(request)
@@ -60,6 +70,7 @@ def _endpoint(routing_error: MethodNotAllowed) -> str | None:
 def before_api_view():
     """Negotiation (406; 404 for an unknown ``?format=``), then, for a method the path does
     not allow, authentication before the 405: DRF's order of checks."""
+    request = _request()
     if not request.path.startswith("/api/"):
         return None
     not_allowed = request.routing_exception
@@ -86,8 +97,20 @@ def before_api_view():
     return None
 
 
+def ignores_browser_session() -> bool:
+    """Whether this request's answer is one of the API's that never depend on the session."""
+    request = _request()
+    if not request.path.startswith("/api/"):
+        return False
+    endpoint = request.endpoint
+    if isinstance(request.routing_exception, MethodNotAllowed):
+        endpoint = _endpoint(request.routing_exception)
+    return endpoint not in SESSION_ENDPOINTS
+
+
 def add_view_headers(response):
     """``Allow``: the methods of the path; ``Vary: Accept, Authorization``."""
+    request = _request()
     if not request.path.startswith("/api/") or request.endpoint in NOT_AN_API_VIEW:
         return response
     if isinstance(request.routing_exception, SecurityError):
@@ -123,3 +146,4 @@ def init_api_views(app: Flask) -> None:
     """After the app's own request hooks (the request id, the NUL check come first)."""
     app.before_request(before_api_view)
     app.after_request(add_view_headers)
+    app.session_interface.exempt(ignores_browser_session)

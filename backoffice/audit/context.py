@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from flask import g, has_request_context, request
 from flask_login import current_user
 
+from backoffice.sessions import session_unused
+
 
 @dataclass(frozen=True)
 class AuditContext:
@@ -31,9 +33,10 @@ class AuditContext:
 
 
 def request_actor():
-    """The signed-in staff user of this request: API token first, then the browser session."""
+    """The signed-in staff user of this request: API token first, then the browser session
+    (not for an API answer that a token alone authenticates: see sessions.py)."""
     user = g.get("api_user")
-    if user is None and current_user and current_user.is_authenticated:
+    if user is None and not session_unused() and current_user and current_user.is_authenticated:
         user = current_user._get_current_object()
     return user
 

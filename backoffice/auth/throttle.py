@@ -3,14 +3,18 @@ attempts per account, however its name is spelled, and per client address."""
 
 import hashlib
 from collections.abc import Callable
+from functools import wraps
 
-from flask import current_app
+from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
 from backoffice.auth.service import find_user
 from backoffice.extensions import limiter
 
 MAX_USERNAME_LENGTH = 254
+# Set on ``g`` in a request a throttled view runs in: only there do Flask-Limiter's after-
+# request and teardown hooks run (web._check_limits_in_views_only).
+THROTTLED = "throttled"
 
 
 def account_key(username: object) -> str:
@@ -40,12 +44,19 @@ def throttled(username: Callable[[], object], failed: Callable, **options):
             deduct_when=failed,
             **options,
         )(view)
-        return limiter.shared_limit(
+        limited = limiter.shared_limit(
             lambda: current_app.config["LOGIN_RATE_LIMIT"],
             scope="login-account",
             key_func=by_account,
             deduct_when=failed,
             **options,
         )(view)
+
+        @wraps(limited)
+        def throttled_view(*args, **kwargs):
+            setattr(g, THROTTLED, True)
+            return limited(*args, **kwargs)
+
+        return throttled_view
 
     return decorate
