@@ -122,7 +122,18 @@ def day(value: date | datetime | None) -> str:
         return EMPTY
     if not has_request_context():
         return value.strftime("%Y-%m-%d")
+    return _day_in(value, *_current())
+
+
+def days() -> Callable[[date | datetime | None], str]:
+    """``day`` for a table's column: the request's formats and time zone looked up once."""
+    if not has_request_context():
+        return day
     style, zone = _current()
+    return lambda value: EMPTY if value is None else _day_in(value, style, zone)
+
+
+def _day_in(value: date | datetime, style: Style, zone: tzinfo) -> str:
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         value = aware.astimezone(zone).date()

@@ -291,6 +291,16 @@ def test_the_fast_money_format_matches_babels(language):
         assert all(formatting._currency_format(c, locale) for c in ("TRY", "EUR", "USD", "JPY"))
 
 
+@pytest.mark.parametrize("language", ["en", "tr"])
+def test_a_columns_days_are_days(app, language):
+    """formatting.days(): ``day`` with the request's formats looked up once (a table column)."""
+    values = [MOMENT, MOMENT.replace(hour=22), MOMENT.replace(tzinfo=None), MOMENT.date(), None]
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        column = formatting.days()
+        assert [column(value) for value in values] == [formatting.day(v) for v in values]
+    assert formatting.days() is formatting.day  # outside a request: plain ISO days
+
+
 def test_template_words_say_what_jinjas_own_gettext_says_made_once_per_catalog(app):
     """The templates' ``_()``, ``gettext`` and ``ngettext`` (``{% trans %}``) give what
     Jinja's newstyle callables give (Markup, variables escaped, ``%%``, plurals, no
