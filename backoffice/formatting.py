@@ -68,14 +68,35 @@ def compile_pattern(pattern: str, locale: Locale) -> Callable[[date], str]:
     return lambda value: text % {field: get(value, months, periods) for field, get in getters}
 
 
+# Whole numbers Babel's format_decimal must format as ``integer_format``'s fast path does, or
+# the fast path is not used for that locale.
+INTEGER_PROBES = (0, 7, -7, 999, 1000, -1000, 1825, 12345, 999999, 1234567, -987654321, 10**15)
+
+
+def integer_format(locale: Locale) -> Callable[[int], str] | None:
+    """``format_decimal`` of a whole number in ``locale``, ~10 times faster (a count on a list
+    page: its range and pages), or None where the locale's pattern needs Babel: Python's own
+    grouping by threes with the locale's group symbol, checked against Babel on
+    ``INTEGER_PROBES`` once, when made."""
+    group = get_group_symbol(locale)
+
+    def fast(value: int) -> str:
+        return f"{value:,}".replace(",", group)
+
+    if all(fast(probe) == format_decimal(probe, locale=locale) for probe in INTEGER_PROBES):
+        return fast
+    return None
+
+
 @dataclass(frozen=True)
 class Style:
-    """A locale's formats: a moment to the minute, a day, a percentage."""
+    """A locale's formats: a moment to the minute, a day, a percentage, a whole number."""
 
     locale: Locale
     moment: Callable[[datetime], str]
     day: Callable[[date], str]
     percent: str  # the locale's percent pattern with one decimal place
+    integer: Callable[[int], str] | None  # None: Babel's format_decimal
 
 
 @lru_cache(maxsize=16)
@@ -85,7 +106,13 @@ def _style(identifier: str) -> Style:
     time = locale.time_formats["short"].pattern
     moment = locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
     percent = re.sub(r"0(?=[^0#]*$)", "0.0", locale.percent_formats[None].pattern, count=1)
-    return Style(locale, compile_pattern(moment, locale), compile_pattern(day, locale), percent)
+    return Style(
+        locale,
+        compile_pattern(moment, locale),
+        compile_pattern(day, locale),
+        percent,
+        integer_format(locale),
+    )
 
 
 @lru_cache(maxsize=64)
@@ -146,7 +173,10 @@ def number(value: int | float | Decimal | None) -> str:
         return EMPTY
     if not has_request_context():
         return str(value)
-    return format_decimal(value, locale=_current()[0].locale)
+    style = _current()[0]
+    if type(value) is int and style.integer is not None:
+        return style.integer(value)
+    return format_decimal(value, locale=style.locale)
 
 
 def percent(share: float | None) -> str:
