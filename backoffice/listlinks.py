@@ -1,6 +1,7 @@
 """A list page's links: this URL with some parameters changed, and a sortable column's link."""
 
 from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
@@ -27,14 +28,20 @@ def url_with(**changes: str | int | None) -> str:
     return query_url(request.path, with_changes(request.args, **changes))
 
 
-def sorting(key: str, default: str | None = None) -> dict:
+class Sorting(NamedTuple):
+    url: str
+    state: str | None  # "ascending", "descending" or None (not sorted by this column)
+
+
+def sorting(key: str, default: str | None = None) -> Sorting:
     """The link and state of a sortable column whose ordering is ``key`` (e.g. ``email``), on a
-    list sorted by ``default`` when the query names no ordering."""
+    list sorted by ``default`` when the query names no ordering. (A named tuple: the template
+    reads its attributes, which a dict would answer only after an AttributeError each.)"""
     descending = ",".join(f"-{part}" for part in key.split(","))
     current = request.args.get("ordering") or default
     state = {key: "ascending", descending: "descending"}.get(current)
     target = descending if state == "ascending" else key
-    return {"url": url_with(ordering=target, page=None), "state": state}
+    return Sorting(url_with(ordering=target, page=None), state)
 
 
 # An id no row has: where it lands in a built URL is where each row's id goes.

@@ -49,8 +49,9 @@ def test_list_links_are_the_apps_and_sorting_takes_its_default(app):
     assert app.jinja_env.globals["sorting"] is listlinks.sorting
     with app.test_request_context("/orders/?page=3"):
         newest = listlinks.sorting("created_date", "-created_date")
-        assert newest == {"url": "/orders/?ordering=created_date", "state": "descending"}
-        assert listlinks.sorting("email")["state"] is None
+        assert newest == ("/orders/?ordering=created_date", "descending")
+        assert (newest.url, newest.state) == newest
+        assert listlinks.sorting("email").state is None
 
 
 def test_row_urls_are_url_for_built_once(app):
