@@ -24,8 +24,12 @@ def with_changes(args: MultiDict, **changes: str | int | None) -> MultiDict:
 
 
 def url_with(**changes: str | int | None) -> str:
-    """This page's URL with some query parameters changed (None removes one)."""
-    return query_url(request.path, with_changes(request.args, **changes))
+    """This page's URL with some query parameters changed (None removes one): the pairs
+    ``query_url(request.path, with_changes(request.args, **changes))`` would write, without
+    copying the query into a new MultiDict (ten links a list page: pages, sort headers)."""
+    pairs = [(key, value) for key, value in request.args.items(multi=True) if key not in changes]
+    pairs += [(key, str(value)) for key, value in changes.items() if value is not None]
+    return f"{request.path}?{urlencode(pairs)}" if pairs else request.path
 
 
 class Sorting(NamedTuple):

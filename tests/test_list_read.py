@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from flask import url_for
+from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 
 from backoffice import listlinks
@@ -52,6 +52,21 @@ def test_list_links_are_the_apps_and_sorting_takes_its_default(app):
         assert newest == ("/orders/?ordering=created_date", "descending")
         assert (newest.url, newest.state) == newest
         assert listlinks.sorting("email").state is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "page=3", "a=1&b=2&a=3&page=2&ordering=x", "q=%C3%A7+%26+%3D&page=&ordering=-id&q=2"],
+)
+def test_url_with_writes_the_query_with_changes_would(app, query):
+    """url_with builds its pairs without a MultiDict copy: the very URL of query_url over
+    with_changes (values grouped by key in first-seen order, changed keys last)."""
+    with app.test_request_context(f"/customers/?{query}"):
+        args = request.args
+        for changes in ({"page": None}, {"page": 4}, {"ordering": "email", "page": None},
+                        {"q": "ü", "a": None}, {}):  # fmt: skip
+            expected = listlinks.query_url("/customers/", listlinks.with_changes(args, **changes))
+            assert listlinks.url_with(**changes) == expected, changes
 
 
 def test_row_urls_are_url_for_built_once(app):
