@@ -8,6 +8,7 @@ tenth of the speed, serves the fields not listed in ``FIELDS``), and the request
 time zone are looked up once per request (``_current``).
 """
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
 DEFAULT_CURRENCY = "TRY"
+# How many currencies a locale's Style keeps formats of (as _currency_format's cache).
+CURRENCIES_KEPT = 256
 EMPTY = "—"
 
 
@@ -97,6 +100,10 @@ class Style:
     day: Callable[[date], str]
     percent: str  # the locale's percent pattern with one decimal place
     integer: Callable[[int], str] | None  # None: Babel's format_decimal
+    # money's formats by currency (_currency_format's), found once a process and locale
+    currencies: dict[str, Callable[[Decimal], str] | None] = dataclasses.field(
+        default_factory=dict, compare=False
+    )
 
 
 @lru_cache(maxsize=16)
@@ -197,10 +204,16 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     currency = currency or DEFAULT_CURRENCY
     if not has_request_context():
         return f"{amount:.2f} {currency}"
-    locale = _current()[0].locale
-    fast = _currency_format(currency, locale)
+    style = _current()[0]
+    try:
+        fast = style.currencies[currency]
+    except KeyError:  # kept a locale as _currency_format's cache does, without its hashing
+        fast = _currency_format(currency, style.locale)
+        if len(style.currencies) < CURRENCIES_KEPT:
+            style.currencies[currency] = fast
     if fast is not None and isinstance(amount, Decimal) and amount.is_finite():
         return fast(amount)
+    locale = style.locale
     return _spaced(format_currency(amount, currency, locale=locale), _symbol(currency, locale))
 
 
@@ -243,6 +256,14 @@ def _currency_format(currency: str, locale: Locale) -> Callable[[Decimal], str] 
 
     prefixes = [worded(a) for a in pattern.prefix]
     suffixes = [worded(a) for a in pattern.suffix]
+    # ``_spaced`` decided once a sign: the number between the affixes starts and ends with a
+    # digit, so a symbol of letters beside it is the prefix's end or the suffix's start.
+    for sign in (0, 1):
+        head = _spaced(prefixes[sign] + "0", symbol)[:-1]
+        if head != prefixes[sign]:
+            prefixes[sign] = head
+        else:
+            suffixes[sign] = _spaced("0" + suffixes[sign], symbol)[1:]
     quantum = Decimal(1).scaleb(-digits)
     first, other = pattern.grouping
 
@@ -254,7 +275,7 @@ def _currency_format(currency: str, locale: Locale) -> Callable[[Decimal], str] 
             whole, grouped = whole[:-size], group + whole[-size:] + grouped
             size = other
         number = whole + grouped + (point + fraction if digits else "")
-        return _spaced(prefixes[negative] + number + suffixes[negative], symbol)
+        return prefixes[negative] + number + suffixes[negative]
 
     for probe in MONEY_PROBES:
         slow = _spaced(format_currency(probe, currency, locale=locale), symbol)
