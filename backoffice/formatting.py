@@ -30,7 +30,8 @@ from babel.numbers import (
     get_decimal_symbol,
     get_group_symbol,
 )
-from flask import g, has_request_context
+from flask import has_request_context
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
@@ -128,12 +129,15 @@ def _zone(name: str) -> tzinfo:
 
 
 def _current() -> tuple[Style, tzinfo]:
-    """This request's formats and time zone, looked up once per request."""
-    found = g.get("_formats")
-    if found is None:
+    """This request's formats and time zone, looked up once per request (kept on ``g``, read
+    through Flask's context variable, as ``i18n.translations``: its callers are in a request)."""
+    kept = _cv_app.get().g
+    try:
+        return kept._formats
+    except AttributeError:
         zone = get_timezone()
-        found = g._formats = (_style(str(get_locale() or "en")), _zone(str(zone)))
-    return found
+        kept._formats = found = (_style(str(get_locale() or "en")), _zone(str(zone)))
+        return found
 
 
 def when(value: datetime | None) -> str:
