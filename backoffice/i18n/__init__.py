@@ -65,8 +65,9 @@ def _user_setting(name: str) -> str | None:
     chosen = g.get("i18n_settings", {}).get(name)
     if chosen:
         return chosen
-    if current_user and current_user.is_authenticated:
-        return getattr(current_user, name, None)
+    user = current_user._get_current_object()  # one lookup through the proxy, not three
+    if user and user.is_authenticated:
+        return getattr(user, name, None)
     return None
 
 
