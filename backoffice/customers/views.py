@@ -82,6 +82,7 @@ def customer_list():
     except InvalidPage:
         return redirect(listlinks.url_with(page=_last_page(args, channels)))
     filters, page = listed.filters, listed.page
+    unpaged = listlinks.with_changes(args, page=None)
     return render_template(
         "customers/list.html",
         **_filter_panel(channels, args, {**filters.errors, **form_errors}),
@@ -89,10 +90,8 @@ def customer_list():
         page=page,
         chips=querystring.chips(filters, args, request.path, {str(c.id): c.name for c in channels}),
         clear_url=querystring.clear_url(args, request.path),
-        export_url=listlinks.query_url(url_for(".export"), listlinks.with_changes(args, page=None)),
-        xlsx_export_url=listlinks.query_url(
-            url_for(".export_xlsx"), listlinks.with_changes(args, page=None)
-        ),
+        export_url=listlinks.query_url(url_for(".export"), unpaged),
+        xlsx_export_url=listlinks.query_url(url_for(".export_xlsx"), unpaged),
         default_ordering=querystring.DEFAULT_ORDERING,
         page_sizes=querystring.PAGE_SIZES,
         page_size=_page_size(),
