@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice import i18n
 from backoffice.audit.context import AuditContext
-from backoffice.customers import querystring
+from backoffice.customers import querystring, views
 from backoffice.customers.forms import ConsentsForm, CustomerFilterForm
 from backoffice.customers.models import Customer
 from backoffice.customers.reads import customer_history
@@ -321,6 +321,24 @@ def test_the_api_answers_a_reversed_range_as_django_filter_does(api, crowd):
     reversed_range = "created_date__gte=2024-02-01&created_date__lt=2024-01-10"
     response = api.get(f"/api/v1/customers/?{reversed_range}")
     assert response.status_code == 200 and response.get_json()["count"] == 0
+
+
+def test_a_cached_filter_panel_builds_no_filter_form(agent_client, crowd, monkeypatch):
+    """The filter form is built to draw the panel's fields (then kept per filter values) or to
+    place an error on a field: a page whose panel is kept builds none."""
+    built = []
+    real = views.CustomerFilterForm
+    monkeypatch.setattr(
+        views, "CustomerFilterForm", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    for search in ("ann", "bob", "ann"):
+        assert agent_client.get(f"/customers/?is_active=true&search={search}").status_code == 200
+    assert len(built) == 1  # the first page drew the fields; the others reused them
+    for _ in range(2):
+        bad = text(agent_client.get("/customers/?is_active=true&gender=other"))
+        assert "other is not one of the available choices" in error_beside(bad, "gender")
+        assert '<a href="#gender">' in bad  # the summary links the field
+    assert len(built) == 3  # an error is placed on the form each time, kept panel or not
 
 
 def test_the_filter_panel_groups_common_filters_first_and_folds_the_rest(agent_client, crowd):
