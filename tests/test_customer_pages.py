@@ -473,6 +473,30 @@ def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client,
     assert agent_client.get(f"/customers/{customer.id}/?orders_page=3").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("language", "cells"),
+    [
+        ("en", ("Jun 1, 2024, 3:00 AM", "€1,825.75", "€0.00", "€2.50", "TRY\u00a07.00")),
+        ("tr", ("1 Haz 2024 03:00", "€1.825,75", "€0,00", "€2,50", "₺7,00")),
+    ],
+)
+def test_detail_order_rows_show_each_orders_link_time_and_amounts_in_its_currency(
+    agent_client, customer, language, cells
+):
+    euro = make_order(
+        customer, "ORD-<E>", 0, "1825.75", refund_amount=Decimal("2.5"), currency="EUR"
+    )
+    make_order(customer, "ORD-T", 1, "7")
+    html = text(
+        agent_client.get(f"/customers/{customer.id}/", headers={"Accept-Language": language})
+    )
+    rows = html.split('<table class="table orders">')[1].split("<tbody>")[1].split("</tr>")[:2]
+    when, amount, discount, refund, other = cells
+    assert f'<a href="/orders/{euro.id}/"><code>ORD-&lt;E&gt;</code></a></td>' in rows[0]
+    assert re.findall(r'class="num">([^<]*)</td>', rows[0]) == [amount, discount, refund]
+    assert f">{when}</td>" in rows[0] and f'class="num">{other}</td>' in rows[1]
+
+
 def test_detail_reads_the_orders_page_and_their_totals_in_one_statement(agent_client, customer):
     """The page of orders carries the totals of all of them (window sums and count): one
     statement, no second COUNT for the orders' pages; the totals hold on every page."""
