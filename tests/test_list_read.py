@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from flask import request, url_for
+from flask import render_template_string, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from backoffice import listlinks
@@ -76,6 +76,22 @@ def test_row_urls_are_url_for_built_once(app):
             for pk in (1, 42, 987654321):
                 assert detail(pk) == url_for("customers.detail", pk=pk)
     assert detail(7) == "/backoffice/customers/7/"
+
+
+def test_the_templates_url_for_answers_as_flasks_for_each_root_host_and_scheme(app):
+    """The templates' url_for keeps the URLs it built (routes do not change), keyed by the
+    request's root, host and scheme: each is the URL Flask's url_for builds there."""
+    template_url_for = app.jinja_env.globals["url_for"]
+    calls = [("main.index", {}), ("static", {"filename": "css/app.css"}),
+             ("customers.list", {"_anchor": "x y"}), ("customers.detail", {"pk": 5}),
+             ("auth.logout", {"_external": True}), ("customers.list", {"page": "2"})]  # fmt: skip
+    for base in ("http://localhost/", "http://localhost/backoffice/", "https://127.0.0.1:8/"):
+        for _ in range(2):  # built, then kept
+            with app.test_request_context("/customers/", base_url=base):
+                for endpoint, values in calls:
+                    assert template_url_for(endpoint, **values) == url_for(endpoint, **values)
+                relative = render_template_string("{{ url_for('.list') }}")
+                assert relative == url_for("customers.list")
 
 
 # Both read plans of a filtered list: the matches sorted, and the walk (FILTER_FIRST 0).
