@@ -16,6 +16,7 @@ from backoffice.customers.declaration import CONSENT_FIELDS, LABELS
 from backoffice.customers.declaration import label as field_label
 from backoffice.customers.reads import EventRow
 from backoffice.formatting import days
+from backoffice.formatting import show as show_value
 from backoffice.i18n import worded
 from backoffice.listlinks import row_urls
 
@@ -56,6 +57,15 @@ def field_label_word(name: str) -> Any:
 def action_label_word(action: str) -> Any:
     """The ``action_label`` filter, likewise."""
     return _word("history action", ACTION_LABELS, action)
+
+
+def audited_value(value: Any, name: str, customer: Any = None) -> str:
+    """A field's old or new value in the history: the customer's own channel by its name,
+    any other value as ``show`` words it (a filter: a macro call for each was most of a long
+    history's cost)."""
+    if customer and name == "channel" and value == customer.channel_id:
+        return customer.channel.name
+    return show_value(value)
 
 
 class ConsentRow(NamedTuple):
@@ -138,5 +148,6 @@ TEMPLATE_FILTERS = {
     "pretty_json": pretty_json,
     "field_label": field_label_word,
     "action_label": action_label_word,
+    "audited_value": audited_value,
     "translated": shown,  # an engine's (English) message in the page's language
 }
