@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from backoffice import i18n
 from backoffice.audit.context import AuditContext
 from backoffice.customers import querystring, views
+from backoffice.customers.display import audited_value
 from backoffice.customers.forms import ConsentsForm, CustomerFilterForm
 from backoffice.customers.models import Customer
 from backoffice.customers.reads import customer_history
@@ -528,6 +529,21 @@ def test_detail_reads_the_customer_as_plain_values(agent_client, customer):
         event.remove(Customer, "load", record)
     assert "Ada Lovelace" in html and loaded == []
     assert agent_client.get(f"/customers/{customer.id + 1000}/").status_code == 404
+
+
+def test_a_history_value_names_the_customers_channel_and_words_the_rest(app, customer):
+    """The history's old → new values (|audited_value): the customer's own channel id by its
+    channel's name, any other value as |show words it, in the page's language."""
+    own = customer.channel_id
+    with app.test_request_context("/", headers={"Accept-Language": "tr"}):
+        assert audited_value(own, "channel", customer) == "Test Market"
+        assert audited_value(own + 1, "channel", customer) == str(own + 1)
+        assert audited_value(own, "erp_code", customer) == str(own)
+        assert audited_value(own, "channel") == str(own)  # no customer: conflict_box's events
+        assert (audited_value(True, "sms_allowed"), audited_value(None, "phone_number")) == (
+            "evet",
+            "—",
+        )
 
 
 def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client, users, customer):
