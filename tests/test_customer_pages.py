@@ -477,7 +477,7 @@ def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client,
 @pytest.mark.parametrize(
     ("language", "cells"),
     [
-        ("en", ("Jun 1, 2024, 3:00 AM", "€1,825.75", "€0.00", "€2.50", "TRY\u00a07.00")),
+        ("en", ("Jun 1, 2024, 3:00\u202fAM", "€1,825.75", "€0.00", "€2.50", "TRY\u00a07.00")),
         ("tr", ("1 Haz 2024 03:00", "€1.825,75", "€0,00", "€2,50", "₺7,00")),
     ],
 )
