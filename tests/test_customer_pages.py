@@ -15,7 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from backoffice import i18n
 from backoffice.audit.context import AuditContext
-from backoffice.customers import querystring
+from backoffice.customers import querystring, views
+from backoffice.customers.display import audited_value
 from backoffice.customers.forms import ConsentsForm, CustomerFilterForm
 from backoffice.customers.models import Customer
 from backoffice.customers.reads import customer_history
@@ -323,6 +324,24 @@ def test_the_api_answers_a_reversed_range_as_django_filter_does(api, crowd):
     assert response.status_code == 200 and response.get_json()["count"] == 0
 
 
+def test_a_cached_filter_panel_builds_no_filter_form(agent_client, crowd, monkeypatch):
+    """The filter form is built to draw the panel's fields (then kept per filter values) or to
+    place an error on a field: a page whose panel is kept builds none."""
+    built = []
+    real = views.CustomerFilterForm
+    monkeypatch.setattr(
+        views, "CustomerFilterForm", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    for search in ("ann", "bob", "ann"):
+        assert agent_client.get(f"/customers/?is_active=true&search={search}").status_code == 200
+    assert len(built) == 1  # the first page drew the fields; the others reused them
+    for _ in range(2):
+        bad = text(agent_client.get("/customers/?is_active=true&gender=other"))
+        assert "other is not one of the available choices" in error_beside(bad, "gender")
+        assert '<a href="#gender">' in bad  # the summary links the field
+    assert len(built) == 3  # an error is placed on the form each time, kept panel or not
+
+
 def test_the_filter_panel_groups_common_filters_first_and_folds_the_rest(agent_client, crowd):
     html = text(agent_client.get("/customers/"))
     groups = re.findall(r'id="group-(\w+)"', html)
@@ -455,6 +474,30 @@ def test_detail_shows_profile_totals_and_orders_newest_first_paged(agent_client,
     assert agent_client.get(f"/customers/{customer.id}/?orders_page=3").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("language", "cells"),
+    [
+        ("en", ("Jun 1, 2024, 3:00\u202fAM", "€1,825.75", "€0.00", "€2.50", "TRY\u00a07.00")),
+        ("tr", ("1 Haz 2024 03:00", "€1.825,75", "€0,00", "€2,50", "₺7,00")),
+    ],
+)
+def test_detail_order_rows_show_each_orders_link_time_and_amounts_in_its_currency(
+    agent_client, customer, language, cells
+):
+    euro = make_order(
+        customer, "ORD-<E>", 0, "1825.75", refund_amount=Decimal("2.5"), currency="EUR"
+    )
+    make_order(customer, "ORD-T", 1, "7")
+    html = text(
+        agent_client.get(f"/customers/{customer.id}/", headers={"Accept-Language": language})
+    )
+    rows = html.split('<table class="table orders">')[1].split("<tbody>")[1].split("</tr>")[:2]
+    when, amount, discount, refund, other = cells
+    assert f'<a href="/orders/{euro.id}/"><code>ORD-&lt;E&gt;</code></a></td>' in rows[0]
+    assert re.findall(r'class="num">([^<]*)</td>', rows[0]) == [amount, discount, refund]
+    assert f">{when}</td>" in rows[0] and f'class="num">{other}</td>' in rows[1]
+
+
 def test_detail_reads_the_orders_page_and_their_totals_in_one_statement(agent_client, customer):
     """The page of orders carries the totals of all of them (window sums and count): one
     statement, no second COUNT for the orders' pages; the totals hold on every page."""
@@ -486,6 +529,21 @@ def test_detail_reads_the_customer_as_plain_values(agent_client, customer):
         event.remove(Customer, "load", record)
     assert "Ada Lovelace" in html and loaded == []
     assert agent_client.get(f"/customers/{customer.id + 1000}/").status_code == 404
+
+
+def test_a_history_value_names_the_customers_channel_and_words_the_rest(app, customer):
+    """The history's old → new values (|audited_value): the customer's own channel id by its
+    channel's name, any other value as |show words it, in the page's language."""
+    own = customer.channel_id
+    with app.test_request_context("/", headers={"Accept-Language": "tr"}):
+        assert audited_value(own, "channel", customer) == "Test Market"
+        assert audited_value(own + 1, "channel", customer) == str(own + 1)
+        assert audited_value(own, "erp_code", customer) == str(own)
+        assert audited_value(own, "channel") == str(own)  # no customer: conflict_box's events
+        assert (audited_value(True, "sms_allowed"), audited_value(None, "phone_number")) == (
+            "evet",
+            "—",
+        )
 
 
 def test_detail_shows_the_history_and_who_last_changed_each_consent(agent_client, users, customer):

@@ -10,7 +10,7 @@ import pytest
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.frontend import CommandLineInterface
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment
 from sqlalchemy import select
 
@@ -289,6 +289,36 @@ def test_the_fast_money_format_matches_babels(language):
             assert fast(amount) == babel, (currency, amount)
     if language in ("en", "tr"):
         assert all(formatting._currency_format(c, locale) for c in ("TRY", "EUR", "USD", "JPY"))
+
+
+@pytest.mark.parametrize("language", ["en", "tr", "de_CH", "hi_IN", "ar", "fa", "fr"])
+def test_the_fast_whole_number_format_matches_babels(app, language):
+    """formatting.number's fast path for whole numbers (a list page's range and pages): the
+    very text Babel's format_decimal gives, for every size and sign; a locale whose grouping
+    or signs it does not follow keeps Babel's path."""
+    locale = Locale.parse(language)
+    fast = formatting.integer_format(locale)
+    if language in ("en", "tr"):
+        assert fast is not None
+    if fast is None:
+        return
+    values = [*range(-1100, 1101, 7), *(10**k + d for k in range(19) for d in (-1, 0, 1))]
+    values += [-v for v in values]
+    for value in values:
+        assert fast(value) == format_decimal(value, locale=locale), value
+    if language in ("en", "tr"):  # the pages' languages
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            assert formatting.number(-1234567) == format_decimal(-1234567, locale=locale)
+
+
+@pytest.mark.parametrize("language", ["en", "tr"])
+def test_a_columns_days_are_days(app, language):
+    """formatting.days(): ``day`` with the request's formats looked up once (a table column)."""
+    values = [MOMENT, MOMENT.replace(hour=22), MOMENT.replace(tzinfo=None), MOMENT.date(), None]
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        column = formatting.days()
+        assert [column(value) for value in values] == [formatting.day(v) for v in values]
+    assert formatting.days() is formatting.day  # outside a request: plain ISO days
 
 
 def test_template_words_say_what_jinjas_own_gettext_says_made_once_per_catalog(app):

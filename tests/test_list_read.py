@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from flask import url_for
+from flask import render_template_string, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from backoffice import listlinks
@@ -49,8 +49,24 @@ def test_list_links_are_the_apps_and_sorting_takes_its_default(app):
     assert app.jinja_env.globals["sorting"] is listlinks.sorting
     with app.test_request_context("/orders/?page=3"):
         newest = listlinks.sorting("created_date", "-created_date")
-        assert newest == {"url": "/orders/?ordering=created_date", "state": "descending"}
-        assert listlinks.sorting("email")["state"] is None
+        assert newest == ("/orders/?ordering=created_date", "descending")
+        assert (newest.url, newest.state) == newest
+        assert listlinks.sorting("email").state is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "page=3", "a=1&b=2&a=3&page=2&ordering=x", "q=%C3%A7+%26+%3D&page=&ordering=-id&q=2"],
+)
+def test_url_with_writes_the_query_with_changes_would(app, query):
+    """url_with builds its pairs without a MultiDict copy: the very URL of query_url over
+    with_changes (values grouped by key in first-seen order, changed keys last)."""
+    with app.test_request_context(f"/customers/?{query}"):
+        args = request.args
+        for changes in ({"page": None}, {"page": 4}, {"ordering": "email", "page": None},
+                        {"q": "ü", "a": None}, {}):  # fmt: skip
+            expected = listlinks.query_url("/customers/", listlinks.with_changes(args, **changes))
+            assert listlinks.url_with(**changes) == expected, changes
 
 
 def test_row_urls_are_url_for_built_once(app):
@@ -60,6 +76,22 @@ def test_row_urls_are_url_for_built_once(app):
             for pk in (1, 42, 987654321):
                 assert detail(pk) == url_for("customers.detail", pk=pk)
     assert detail(7) == "/backoffice/customers/7/"
+
+
+def test_the_templates_url_for_answers_as_flasks_for_each_root_host_and_scheme(app):
+    """The templates' url_for keeps the URLs it built (routes do not change), keyed by the
+    request's root, host and scheme: each is the URL Flask's url_for builds there."""
+    template_url_for = app.jinja_env.globals["url_for"]
+    calls = [("main.index", {}), ("static", {"filename": "css/app.css"}),
+             ("customers.list", {"_anchor": "x y"}), ("customers.detail", {"pk": 5}),
+             ("auth.logout", {"_external": True}), ("customers.list", {"page": "2"})]  # fmt: skip
+    for base in ("http://localhost/", "http://localhost/backoffice/", "https://127.0.0.1:8/"):
+        for _ in range(2):  # built, then kept
+            with app.test_request_context("/customers/", base_url=base):
+                for endpoint, values in calls:
+                    assert template_url_for(endpoint, **values) == url_for(endpoint, **values)
+                relative = render_template_string("{{ url_for('.list') }}")
+                assert relative == url_for("customers.list")
 
 
 # Both read plans of a filtered list: the matches sorted, and the walk (FILTER_FIRST 0).

@@ -2,19 +2,22 @@
 customer's order totals and orders, on the customer's page; and the order number, for the
 customer search."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from backoffice import formatting
 from backoffice.auth.access import role_required
 from backoffice.customers.models import Customer
 from backoffice.customers.search import code_source
 from backoffice.customers.sections import customer_page_section
+from backoffice.listlinks import row_urls
 from backoffice.orders import spreadsheet  # noqa: F401  (the workbook's order columns)
 from backoffice.orders.models import Order
-from backoffice.orders.queries import customer_orders_with_totals, order_view
+from backoffice.orders.queries import OrderRow, customer_orders_with_totals, order_view
 from backoffice.pagination import InvalidPage, parse_page_number
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -32,6 +35,20 @@ ORDER_LABELS = {
 }
 
 code_source(Order.customer_id, Order.number)
+
+
+@bp.app_template_filter("order_cells")
+def order_cells(orders: Iterable[OrderRow]) -> list[tuple[str, ...]]:
+    """The customer page's order rows shaped in one pass, each a plain tuple of what its
+    cells show: (link, number, date, status, amount, discount, refund), the amounts in the
+    order's currency. The template unpacks it: no attribute lookup or filter call a cell."""
+    link, when, money = row_urls("orders.detail"), formatting.when, formatting.money
+    return [
+        (link(order.id), order.number, when(order.created_date), order.status,
+         money(order.amount, order.currency), money(order.discount_amount, order.currency),
+         money(order.refund_amount, order.currency))
+        for order in orders
+    ]  # fmt: skip
 
 
 @customer_page_section
