@@ -12,7 +12,8 @@ demo = AppGroup("demo", help="Demo data for trying the back office.")
 @demo.command("seed")
 @click.option("--customers", default=200, show_default=True, type=click.IntRange(0, 1_000_000))
 def seed(customers: int) -> None:
-    """Create channels, customers, orders and demo logins; running it again adds nothing."""
+    """Create channels, CUSTOMERS generated customers (and one person's three records across
+    channels), orders and demo logins; running it again adds nothing."""
     report = seed_demo(customers)
     click.echo(
         f"Demo data: {report.customers_created} customers and {report.orders_created} orders "

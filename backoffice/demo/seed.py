@@ -120,6 +120,7 @@ def _ensure_known_person(channels, service, context, calendar: Calendar) -> int:
             continue
         person = {"first_name": "Murat", "last_name": "Yılmaz", "email": email}
         person |= {"phone_number": phone, "email_allowed": n != 1, "sms_allowed": True}
+        person |= {"gender": "male", "user_type": "registered", "date_joined": created_at}
         customer = service.create_customer(channel, code, context, **person)
         _backdate(customer, created_at)
         created += 1
