@@ -64,6 +64,17 @@ def test_detail_and_consents_pages_in_turkish(agent_client, ayse):
     assert "İletişim izinleri: Ayşe Şahin" in consents and "SMS izni" in consents
 
 
+def test_a_page_first_drawn_in_english_labels_its_fields_in_turkish_next(agent_client, ayse):
+    # The templates are compiled by the first request that draws them: a label written as
+    # 'email'|field_label must not be folded into the template in that request's language.
+    english = html(agent_client.get(f"/customers/{ayse.id}/"))
+    assert "<dt>Date of birth</dt>" in english and "<h3>Attributes</h3>" in english
+    page = html(agent_client.get(f"/customers/{ayse.id}/", headers=TR))
+    assert "<dt>Doğum tarihi</dt>" in page and "<dt>E-posta</dt>" in page
+    assert "<h3>Öznitelikler</h3>" in page and "<h3>Ek alan</h3>" in page
+    assert "<dt>Date of birth</dt>" in html(agent_client.get(f"/customers/{ayse.id}/"))
+
+
 def test_an_edit_error_beside_its_field_and_the_flash_are_turkish(agent_client, ayse):
     data = edit_data(ayse, email="not-an-email", attributes="[1]")
     page = html(agent_client.post(f"/customers/{ayse.id}/edit", data=data, headers=TR))

@@ -9,6 +9,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from backoffice.apitext import shown
@@ -143,11 +144,19 @@ def table_rows(
     return rows
 
 
+def _per_render(word: Callable[[str], Any]) -> Callable[..., Any]:
+    """``word`` as a filter Jinja never folds into a template while compiling it: a filter
+    that is not told the render's context may be run once at compile time on a constant
+    (``'email'|field_label``), and the template, compiled once, would keep the words of the
+    language of the request that compiled it."""
+    return pass_context(lambda _context, name: word(name))
+
+
 TEMPLATE_FILTERS = {
     "table_rows": table_rows,
     "pretty_json": pretty_json,
-    "field_label": field_label_word,
-    "action_label": action_label_word,
+    "field_label": _per_render(field_label_word),
+    "action_label": _per_render(action_label_word),
     "audited_value": audited_value,
     "translated": shown,  # an engine's (English) message in the page's language
 }
