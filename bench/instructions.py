@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SECRET_KEY = "bench-instructions-secret-key"  # noqa: S105
+# The signed-in cases' browser, the one that signed in (see bench/cpu.py's USER_AGENT).
+USER_AGENT = "bench (one browser)"
 
 
 def cases(customer: str) -> list[tuple[str, str, str]]:
@@ -82,7 +84,10 @@ def main() -> None:
     for name, auth, path in cases(customer):
         if args.only.lower() not in name.lower():
             continue
-        headers = {"token": {"Authorization": f"Token {token}"}, "session": {"Cookie": cookie}}
+        headers = {
+            "token": {"Authorization": f"Token {token}"},
+            "session": {"Cookie": cookie, "User-Agent": USER_AGENT},
+        }
         job = {"auth": auth, "path": path, "headers": headers.get(auth, {}), "warmup": args.warmup}
         if args.profile:
             if args.profile == name:
@@ -109,10 +114,14 @@ def _prepare() -> tuple[str, str, str]:
     with app.app_context():
         token, values = prepare_data()
     client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
     page = client.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     form = {"csrf_token": csrf, "email": "bench@example.com", "password": PASSWORD}
     assert client.post("/login", data=form).status_code == 302
+    # A browser's next page stores the session's CSRF secret (signing in starts a new
+    # session): without it every measured request would add one and save the cookie anew.
+    assert client.get("/").status_code == 200
     cookie = client.get_cookie("session")
     with app.app_context():
         from backoffice.extensions import db
