@@ -622,6 +622,33 @@ def test_customer_values_are_escaped_everywhere(agent_client, users, channel):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
 
 
+def test_every_stored_text_the_customer_table_prints_is_escaped(app, users):
+    """The table's rows print with autoescaping off (customers.display.table_rows escapes):
+    markup in each stored text it shows, on the list (an agent's and a supervisor's, with
+    the checkboxes' labels), the search results and the home page."""
+    shop = make_channel(name=f"Shop {XSS}")
+    make_customer(shop, first_name=XSS, last_name="Evil", email="a&b@example.com",
+                  channel_code=f"c{XSS}", phone_number=f"+90{XSS}")  # fmt: skip
+    make_customer(shop, first_name="", last_name="", email="'q'@example.com")
+    make_customer(shop, first_name="Good", last_name="Evil")  # (one match opens the customer)
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for role in ("agent", "supervisor"):
+        client = sign_in(app.test_client(), users[role])
+        for path in ("/customers/", "/customers/search?q=Evil", "/"):
+            html = text(client.get(path))
+            assert XSS not in html, (role, path)
+            start = html.index("<tbody>", html.index('<table class="table customers">'))
+            table = html[start : html.index("</tbody>", start)]
+            assert f"{escaped} Evil" in table and f"Shop {escaped}" in table, (role, path)
+            assert "a&amp;b@example.com" in table and f"c{escaped}" in table, (role, path)
+            if path == "/customers/":  # (search finds only Evil, the home page shows no phone)
+                assert f"+90{escaped}" in table, role
+                assert "&#39;q&#39;@example.com" in table, role
+                if role == "supervisor":  # the checkboxes, labelled by name or email
+                    assert f"Select {escaped} Evil" in table
+                    assert "Select &#39;q&#39;@example.com" in table
+
+
 # -- sorting for people ------------------------------------------------------------------------
 
 
