@@ -47,3 +47,6 @@ def test_order_values_are_escaped(agent_client, channel):
     order = OrderService().ingest_order(payload(channel, number="<b>x</b>")).order
     raw = agent_client.get(f"/orders/{order.id}/").get_data(as_text=True)
     assert "<b>x</b>" not in raw and "&lt;b&gt;x&lt;/b&gt;" in raw
+    # the customer page's orders table, whose rows print with autoescaping off
+    raw = agent_client.get(f"/customers/{order.customer_id}/").get_data(as_text=True)
+    assert "<b>x</b>" not in raw and "<code>&lt;b&gt;x&lt;/b&gt;</code>" in raw
