@@ -164,18 +164,35 @@ def day(value: date | datetime | None) -> str:
 
 
 def days() -> Callable[[date | datetime | None], str]:
-    """``day`` for a table's column: the request's formats and time zone looked up once."""
+    """``day`` for a table's column: the request's formats and time zone looked up once,
+    each day worded once (a list's rows share their days)."""
     if not has_request_context():
         return day
     style, zone = _current()
-    return lambda value: EMPTY if value is None else _day_in(value, style, zone)
+    worded: dict[date, str] = {}
+
+    def day_of(value: date | datetime | None) -> str:
+        if value is None:
+            return EMPTY
+        value = _local_day(value, zone)
+        try:
+            return worded[value]
+        except KeyError:
+            worded[value] = found = style.day(value)
+            return found
+
+    return day_of
 
 
 def _day_in(value: date | datetime, style: Style, zone: tzinfo) -> str:
+    return style.day(_local_day(value, zone))
+
+
+def _local_day(value: date | datetime, zone: tzinfo) -> date:
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        value = aware.astimezone(zone).date()
-    return style.day(value)
+        return aware.astimezone(zone).date()
+    return value
 
 
 def number(value: int | float | Decimal | None) -> str:

@@ -315,6 +315,7 @@ def test_the_fast_whole_number_format_matches_babels(app, language):
 def test_a_columns_days_are_days(app, language):
     """formatting.days(): ``day`` with the request's formats looked up once (a table column)."""
     values = [MOMENT, MOMENT.replace(hour=22), MOMENT.replace(tzinfo=None), MOMENT.date(), None]
+    values += values  # each day worded once, then read back
     with app.test_request_context("/", headers={"Accept-Language": language}):
         column = formatting.days()
         assert [column(value) for value in values] == [formatting.day(v) for v in values]

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from backoffice.auth.models import ROLE_RANK
+from backoffice.i18n import worded
 
 ROLE_NAMES = {"agent": _l("agent"), "supervisor": _l("supervisor"), "admin": _l("admin")}
 
@@ -36,5 +37,7 @@ def can(role: str) -> bool:
 
 
 def role_name(role: str) -> str:
-    """A role as the page's language names it."""
-    return str(ROLE_NAMES.get(role, role))
+    """A role as the page's language names it (worded once per catalog)."""
+    if role not in ROLE_NAMES:
+        return role
+    return worded(("role name", role), lambda: str(ROLE_NAMES[role]))

@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_babel.speaklater import LazyString
@@ -91,10 +90,10 @@ def consent_rows(customer: Any, history: list[EventRow]) -> list[ConsentRow]:
 
 
 def consent_labels() -> list[tuple[str, str]]:
-    """(name, label) of each consent, worded once a request."""
-    words = g.setdefault("_i18n_words", {})
-    return words.get("consents") or words.setdefault(
-        "consents", [(name, str(field_label(name))) for name in CONSENT_FIELDS]
+    """(name, label) of each consent, worded once per catalog."""
+    return worded(
+        ("field labels", "consents"),
+        lambda: [(name, str(field_label(name))) for name in CONSENT_FIELDS],
     )
 
 
