@@ -8,6 +8,7 @@ from html import unescape
 from urllib.parse import parse_qsl
 
 import pytest
+import wtforms
 from flask import render_template_string
 from jinja2.runtime import Macro
 from sqlalchemy import JSON, event
@@ -340,6 +341,27 @@ def test_a_cached_filter_panel_builds_no_filter_form(agent_client, crowd, monkey
         assert "other is not one of the available choices" in error_beside(bad, "gender")
         assert '<a href="#gender">' in bad  # the summary links the field
     assert len(built) == 3  # an error is placed on the form each time, kept panel or not
+
+
+def test_a_new_set_of_filter_values_draws_only_its_fields_not_seen_before(
+    agent_client, crowd, monkeypatch
+):
+    """Each field's HTML is kept by its own values: a query that changes one value draws one
+    field (its 20 others as they were drawn), and each field shows its query's value."""
+    drawn = []
+    real = wtforms.Field.__call__
+    monkeypatch.setattr(
+        wtforms.Field, "__call__", lambda f, **k: drawn.append(f.name) or real(f, **k)
+    )
+    first = filter_panel(text(agent_client.get("/customers/?email__startswith=an&first_name=Ann")))
+    assert set(drawn) == set(CustomerFilterForm([])._fields) and 'value="an"' in first
+    drawn.clear()
+    html = filter_panel(text(agent_client.get("/customers/?email__startswith=bo&first_name=Ann")))
+    assert drawn == ["email__startswith"]
+    assert 'value="bo"' in html and 'value="an"' not in html and 'value="Ann"' in html
+    drawn.clear()
+    html = filter_panel(text(agent_client.get("/customers/?email__startswith=an")))
+    assert drawn == ["first_name"] and 'value="an"' in html and 'value="Ann"' not in html
 
 
 def test_the_filter_panel_groups_common_filters_first_and_folds_the_rest(agent_client, crowd):

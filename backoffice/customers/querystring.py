@@ -81,6 +81,22 @@ def panel_key(args: MultiDict, channels: Iterable) -> str:
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
+def field_key(field: Any) -> str:
+    """The cache key of one filter field's rendered HTML (``fieldsets(…, field_key=…)``): all
+    it shows follows from its name, its values as typed and read, its errors, its choices
+    (the channels, for the channel boxes) and the language. A query with one new value
+    renders that one field, not the 21 (~5 ms)."""
+    shown = (
+        str(get_locale()),
+        field.name,
+        field.raw_data,
+        field.data,
+        [str(error) for error in field.errors],
+        [(value, str(text)) for value, text, *_rest in getattr(field, "choices", None) or ()],
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
 def canonical_args(args: MultiDict) -> MultiDict:
     """The query string in the API's language: blanks dropped, friendly fields translated.
 

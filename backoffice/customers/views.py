@@ -87,6 +87,7 @@ def customer_list():
         "customers/list.html",
         **_filter_panel(channels, args, {**filters.errors, **form_errors}),
         panel_key=querystring.panel_key(args, channels),
+        filter_field_key=querystring.field_key,
         page=page,
         chips=querystring.chips(filters, args, request.path, {str(c.id): c.name for c in channels}),
         clear_url=querystring.clear_url(args, request.path),
